@@ -1,0 +1,30 @@
+# envsafe — build, test and demo. See README.md.
+GO      ?= go
+BIN     := $(CURDIR)/.bin
+AGE_VERSION := v1.3.2
+export PATH := $(BIN):$(PATH)
+
+.PHONY: all build test demo tools vet clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/envsafe ./cmd/envsafe
+
+# The real age CLI, for the tests that prove envsafe files are plain age files.
+tools: $(BIN)/age
+
+$(BIN)/age:
+	GOBIN=$(BIN) $(GO) install filippo.io/age/cmd/...@$(AGE_VERSION)
+
+# The whole suite, with keychain tests against a private gnome-keyring.
+test: tools
+	$(GO) vet ./...
+	ENVSAFE_REQUIRE_TOOLS=1 scripts/with-test-keychain $(GO) test -count=1 ./...
+
+# Initialise a scratch project and use it, as a newcomer would.
+demo: build
+	scripts/demo
+
+clean:
+	rm -rf $(BIN)

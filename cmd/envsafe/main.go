@@ -1,0 +1,79 @@
+// Command envsafe keeps a project's secrets in age-encrypted files instead of
+// plaintext .env files. All the work is in pkg/commands; this file only
+// builds the real dependencies and exits with the code Main returns.
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/envsafe/envsafe/pkg/commands"
+	"github.com/envsafe/envsafe/pkg/keychain"
+	"github.com/envsafe/envsafe/pkg/prompt"
+	"github.com/envsafe/envsafe/pkg/terminal"
+)
+
+// version is stamped by the release build: -ldflags "-X main.version=v1.2.3".
+var version = ""
+
+func main() {
+	os.Exit(run())
+}
+
+func run() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	dir, err := os.Getwd()
+	if err != nil {
+		dir = "."
+	}
+	d := &commands.Deps{
+		Stdin:       os.Stdin,
+		Stdout:      os.Stdout,
+		Stderr:      os.Stderr,
+		StdinIsTTY:  terminal.IsTerminal(os.Stdin),
+		StdoutIsTTY: terminal.IsTerminal(os.Stdout),
+		Prompter:    prompt.Terminal{In: os.Stdin, Out: os.Stderr},
+		Keychain:    keychain.NewSystem(keychainTimeout()),
+		LookupEnv:   os.LookupEnv,
+		Now:         time.Now,
+		Dir:         dir,
+		GitUserName: gitUserName,
+		Version:     buildVersion(),
+	}
+	return commands.Main(ctx, os.Args, d)
+}
+
+// keychainTimeout reads ENVSAFE_KEYCHAIN_TIMEOUT (a Go duration such as 2s).
+func keychainTimeout() time.Duration {
+	if v, err := time.ParseDuration(os.Getenv("ENVSAFE_KEYCHAIN_TIMEOUT")); err == nil && v > 0 {
+		return v
+	}
+	return keychain.DefaultTimeout
+}
+
+func gitUserName() string {
+	out, err := exec.Command("git", "config", "user.name").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// buildVersion prefers the release stamp, then the module version recorded
+// by `go install ...@vX`, then "dev".
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		return info.Main.Version
+	}
+	return "dev"
+}

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"envsafe": func() { os.Exit(run()) },
+	})
+}
+
+// keychainReady reports whether `make test` set up a private Secret Service.
+func keychainReady() bool { return os.Getenv("ENVSAFE_TEST_KEYCHAIN") == "1" }
+
+// TestScripts runs the end-to-end scripts in testdata/script against the
+// real binary: exit statuses, stdout/stderr separation, real files, and the
+// real keychain and age CLI where the script asks for them.
+func TestScripts(t *testing.T) {
+	if os.Getenv("ENVSAFE_REQUIRE_KEYCHAIN") == "1" {
+		if !keychainReady() {
+			t.Fatal("ENVSAFE_REQUIRE_KEYCHAIN=1 but no private test keychain: run `make test`")
+		}
+		// The no-keychain test must face the real dbus-launch (dbus-x11).
+		if _, err := exec.LookPath("dbus-launch"); err != nil {
+			t.Fatal("ENVSAFE_REQUIRE_KEYCHAIN=1 but dbus-launch is missing: apt-get install dbus-x11")
+		}
+	}
+	if os.Getenv("ENVSAFE_REQUIRE_TOOLS") == "1" {
+		for _, tool := range []string{"age", "age-keygen", "git"} {
+			if _, err := exec.LookPath(tool); err != nil {
+				t.Fatalf("ENVSAFE_REQUIRE_TOOLS=1 but %s is not on PATH: run `make test`", tool)
+			}
+		}
+	}
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("HOME", env.WorkDir+"/home")
+			env.Setenv("USER", "tester")
+			// The keychain is reachable only where a script asks for it,
+			// through $TEST_DBUS; every other script has no session bus.
+			env.Setenv("TEST_DBUS", os.Getenv("DBUS_SESSION_BUS_ADDRESS"))
+			env.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+			env.Setenv("ENVSAFE_KEYCHAIN_TIMEOUT", "10s")
+			return os.MkdirAll(env.WorkDir+"/home", 0o755)
+		},
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "keychain":
+				return keychainReady(), nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"flipbyte": cmdFlipByte,
+			"truncate": cmdTruncate,
+			"genfile":  cmdGenFile,
+			"lines":    cmdLines,
+			"exits":    cmdExits,
+			"newprocs": cmdNewProcs,
+		},
+	})
+}
+
+// flipbyte FILE OFFSET flips the low bit of one byte; a negative OFFSET
+// counts from the end.
+func cmdFlipByte(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: flipbyte FILE OFFSET")
+	}
+	data := []byte(ts.ReadFile(args[0]))
+	off, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	if off < 0 {
+		off += len(data)
+	}
+	data[off] ^= 0x01
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), data, 0o644))
+}
+
+// truncate FILE SIZE cuts a file to SIZE bytes.
+func cmdTruncate(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: truncate FILE SIZE")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	ts.Check(os.Truncate(ts.MkAbs(args[0]), int64(n)))
+}
+
+// genfile FILE SIZE writes SIZE bytes of varied printable text with
+// newlines, quotes, $ and #.
+func cmdGenFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: genfile FILE SIZE")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	const alphabet = "abc XYZ 019 $HOME ${X} #hash 'single' \"double\" `back` = \\ é ✓\n"
+	var buf bytes.Buffer
+	for buf.Len() < n {
+		buf.WriteString(alphabet)
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), buf.Bytes()[:n], 0o644))
+}
+
+// exits N PROG [ARG...] runs PROG like exec and checks its exit status is
+// exactly N, for the documented exit codes.
+func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits N PROG [ARG...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) {
+			ts.Fatalf("%s: %v", args[1], err)
+		}
+		got = exit.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("exit status %d, want %d", got, want)
+	}
+}
+
+// newprocs mark|check NAME records the processes called NAME, then fails
+// if any process called NAME appeared since the mark.
+func cmdNewProcs(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: newprocs mark|check NAME")
+	}
+	state := ts.MkAbs(".procs-" + args[1])
+	now := processesNamed(args[1])
+	switch args[0] {
+	case "mark":
+		ts.Check(os.WriteFile(state, []byte(strings.Join(now, "\n")), 0o644))
+	case "check":
+		before := strings.Split(ts.ReadFile(state), "\n")
+		for _, pid := range now {
+			if !slices.Contains(before, pid) {
+				ts.Fatalf("a new %s process appeared: pid %s", args[1], pid)
+			}
+		}
+	default:
+		ts.Fatalf("usage: newprocs mark|check NAME")
+	}
+}
+
+func processesNamed(name string) []string {
+	var pids []string
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		comm, err := os.ReadFile("/proc/" + e.Name() + "/comm")
+		if err == nil && strings.TrimSpace(string(comm)) == name {
+			pids = append(pids, e.Name())
+		}
+	}
+	return pids
+}
+
+// lines N FILE checks that FILE (or stdout when FILE is "stdout") has N lines.
+func cmdLines(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: lines N stdout|FILE")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	var text string
+	if args[1] == "stdout" {
+		text = ts.ReadFile("stdout")
+	} else {
+		text = ts.ReadFile(args[1])
+	}
+	got := bytes.Count([]byte(text), []byte("\n"))
+	if (got == want) == neg {
+		ts.Fatalf("%s has %d lines, want %s%d", args[1], got, map[bool]string{true: "not ", false: ""}[neg], want)
+	}
+}

@@ -1,0 +1,76 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/envsafe/envsafe/pkg/hint"
+	"github.com/envsafe/envsafe/pkg/identity"
+	"github.com/envsafe/envsafe/pkg/keychain"
+	"github.com/envsafe/envsafe/pkg/prompt"
+	"github.com/envsafe/envsafe/pkg/store"
+)
+
+// Exit codes, as documented in the README. ExitCode is the only place that
+// chooses among them.
+const (
+	ExitOK          = 0
+	ExitFailure     = 1
+	ExitUsage       = 2
+	ExitNoAccess    = 3
+	ExitNoIdentity  = 4
+	ExitIntegrity   = 5
+	ExitInterrupted = 130
+)
+
+// usageError is a command line that does not make sense: exit 2.
+type usageError struct {
+	cmd string
+	err error
+}
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+// usagef reports a usage error for cmd ("set", "identity new") with a hint
+// pointing at its help.
+func usagef(cmd, format string, args ...any) error {
+	help := strings.Join(strings.Fields("envsafe "+cmd+" --help"), " ")
+	return hint.With(&usageError{cmd: cmd, err: fmt.Errorf(format, args...)}, "see `"+help+"`")
+}
+
+// ExitCode maps an error to the process exit status.
+func ExitCode(err error) int {
+	var usage *usageError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, context.Canceled), errors.Is(err, prompt.ErrInterrupted):
+		return ExitInterrupted
+	case errors.As(err, &usage):
+		return ExitUsage
+	case errors.Is(err, store.ErrNotRecipient):
+		return ExitNoAccess
+	case errors.Is(err, identity.ErrNoIdentity), errors.Is(err, keychain.ErrUnavailable):
+		return ExitNoIdentity
+	case errors.Is(err, store.ErrIntegrity):
+		return ExitIntegrity
+	default:
+		return ExitFailure
+	}
+}
+
+// report prints err and its hints as envsafe: error / envsafe: hint lines.
+func report(w io.Writer, err error) {
+	if errors.Is(err, context.Canceled) || errors.Is(err, prompt.ErrInterrupted) {
+		fmt.Fprintln(w, "envsafe: interrupted")
+		return
+	}
+	fmt.Fprintf(w, "envsafe: error: %v\n", err)
+	for _, h := range hint.All(err) {
+		fmt.Fprintf(w, "envsafe: hint: %s\n", h)
+	}
+}

@@ -1,0 +1,19 @@
+package commands
+
+import (
+	"fmt"
+	"runtime"
+
+	"github.com/urfave/cli/v2"
+)
+
+func newVersionCmd(d *Deps) *cli.Command {
+	return &cli.Command{
+		Name:  "version",
+		Usage: "print envsafe's version",
+		Action: func(c *cli.Context) error {
+			fmt.Fprintf(d.Stdout, "envsafe %s (%s, %s/%s)\n", d.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,207 @@
+// Package crypt is envsafe's only use of age: armored encryption to a set of
+// recipients, decryption with an identity, and key generation and parsing.
+// Keeping age behind this package means the rest of envsafe never handles
+// key material directly and files stay plain age files.
+package crypt
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"filippo.io/age"
+	"filippo.io/age/agessh"
+	"filippo.io/age/armor"
+	"golang.org/x/crypto/ssh"
+)
+
+// ErrNoMatch reports a well-formed age file that none of the identity's keys
+// can open: the holder is not one of its recipients.
+var ErrNoMatch = errors.New("not encrypted to this identity")
+
+// ErrCorrupt reports data that is not an intact armored age file: tampered,
+// truncated or something else entirely.
+var ErrCorrupt = errors.New("not an intact age file")
+
+// ErrMixedPostQuantum reports an attempt to encrypt to both post-quantum and
+// classic recipients, which age refuses because the classic ones would make
+// the file breakable by a quantum computer.
+var ErrMixedPostQuantum = errors.New("post-quantum (age1pq1...) and classic recipients cannot share an environment: " +
+	"the classic keys would leave the file open to a future quantum computer")
+
+// Recipient is a parsed public key that files can be encrypted to.
+type Recipient struct {
+	text        string
+	r           age.Recipient
+	postQuantum bool
+}
+
+// String returns the recipient exactly as it appears in team.yaml.
+func (r Recipient) String() string { return r.text }
+
+// PostQuantum reports whether this is an age1pq1 hybrid recipient.
+func (r Recipient) PostQuantum() bool { return r.postQuantum }
+
+// ParseRecipient accepts age1 (X25519), age1pq1 (hybrid post-quantum) and
+// ssh-ed25519 / ssh-rsa public keys.
+func ParseRecipient(s string) (Recipient, error) {
+	s = strings.TrimSpace(s)
+	var (
+		r   age.Recipient
+		err error
+		pq  bool
+	)
+	switch {
+	case strings.HasPrefix(s, "age1pq1"):
+		r, err = age.ParseHybridRecipient(s)
+		pq = true
+	case strings.HasPrefix(s, "age1"):
+		r, err = age.ParseX25519Recipient(s)
+	case strings.HasPrefix(s, "ssh-ed25519 "), strings.HasPrefix(s, "ssh-rsa "):
+		r, err = agessh.ParseRecipient(s)
+		// Drop the comment: it is not part of the key.
+		if f := strings.Fields(s); err == nil && len(f) >= 2 {
+			s = f[0] + " " + f[1]
+		}
+	default:
+		return Recipient{}, fmt.Errorf("unknown recipient type %q: expected age1..., age1pq1..., ssh-ed25519 or ssh-rsa", abbreviate(s))
+	}
+	if err != nil {
+		return Recipient{}, fmt.Errorf("invalid recipient %q", abbreviate(s))
+	}
+	return Recipient{text: s, r: r, postQuantum: pq}, nil
+}
+
+// Identity holds private keys able to decrypt files. It never exposes them.
+type Identity struct {
+	ids    []age.Identity
+	public string
+}
+
+// Public returns the public key of the first key, the one team.yaml lists.
+func (id *Identity) Public() string { return id.public }
+
+// ParseIdentity reads age-keygen output (one or more AGE-SECRET-KEY lines,
+// # comments allowed) or an unencrypted OpenSSH private key. Errors never
+// quote the input: it is a secret.
+func ParseIdentity(data []byte) (*Identity, error) {
+	if bytes.Contains(data, []byte("-----BEGIN")) {
+		return parseSSHIdentity(data)
+	}
+	ids, err := age.ParseIdentities(bytes.NewReader(data))
+	if err != nil {
+		// age's messages can quote a character of the key: say only what was expected.
+		return nil, errors.New("not an age identity: expected age-keygen output (AGE-SECRET-KEY-1... or AGE-SECRET-KEY-PQ-1... lines)")
+	}
+	id := &Identity{ids: ids}
+	switch k := ids[0].(type) {
+	case *age.X25519Identity:
+		id.public = k.Recipient().String()
+	case *age.HybridIdentity:
+		id.public = k.Recipient().String()
+	}
+	return id, nil
+}
+
+func parseSSHIdentity(data []byte) (*Identity, error) {
+	key, err := agessh.ParseIdentity(data)
+	var missing *ssh.PassphraseMissingError
+	if errors.As(err, &missing) {
+		return nil, errors.New("the SSH key is protected by a passphrase; envsafe needs an unencrypted key file or an age identity")
+	}
+	if err != nil {
+		return nil, errors.New("not an age identity or a supported SSH private key (ed25519 or rsa)")
+	}
+	signer, err := ssh.ParsePrivateKey(data)
+	if err != nil {
+		return nil, errors.New("not a supported SSH private key")
+	}
+	public := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(signer.PublicKey())))
+	return &Identity{ids: []age.Identity{key}, public: public}, nil
+}
+
+// Generate makes a new identity: X25519, or the hybrid post-quantum kind when
+// pq is set. It returns the secret in age-keygen's text form and the public key.
+func Generate(pq bool) (secret, public string, err error) {
+	if pq {
+		k, err := age.GenerateHybridIdentity()
+		if err != nil {
+			return "", "", fmt.Errorf("generating key: %w", err)
+		}
+		return k.String(), k.Recipient().String(), nil
+	}
+	k, err := age.GenerateX25519Identity()
+	if err != nil {
+		return "", "", fmt.Errorf("generating key: %w", err)
+	}
+	return k.String(), k.Recipient().String(), nil
+}
+
+// Encrypt returns plaintext as an armored age file readable by each recipient.
+func Encrypt(plaintext []byte, recipients []Recipient) ([]byte, error) {
+	if len(recipients) == 0 {
+		return nil, errors.New("no recipients to encrypt to")
+	}
+	rs := make([]age.Recipient, len(recipients))
+	for i, r := range recipients {
+		if r.postQuantum != recipients[0].postQuantum {
+			return nil, ErrMixedPostQuantum
+		}
+		rs[i] = r.r
+	}
+	var buf bytes.Buffer
+	aw := armor.NewWriter(&buf)
+	w, err := age.Encrypt(aw, rs...)
+	if err != nil {
+		return nil, fmt.Errorf("encrypting: %w", err)
+	}
+	if _, err := w.Write(plaintext); err != nil {
+		return nil, fmt.Errorf("encrypting: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return nil, fmt.Errorf("encrypting: %w", err)
+	}
+	if err := aw.Close(); err != nil {
+		return nil, fmt.Errorf("encrypting: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// Decrypt opens an armored age file. It returns all of the plaintext or none:
+// a file damaged anywhere fails with ErrCorrupt before any byte is released.
+func Decrypt(armored []byte, id *Identity) ([]byte, error) {
+	if !bytes.HasPrefix(bytes.TrimLeft(armored, " \t\r\n"), []byte("-----BEGIN AGE ENCRYPTED FILE-----")) {
+		return nil, fmt.Errorf("%w: no age armor header", ErrCorrupt)
+	}
+	r, err := age.Decrypt(armor.NewReader(bytes.NewReader(armored)), id.ids...)
+	var noMatch *age.NoIdentityMatchError
+	if errors.As(err, &noMatch) {
+		return nil, ErrNoMatch
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	plaintext, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	return plaintext, nil
+}
+
+// Short shortens a public key for messages: post-quantum keys are nearly
+// 2,000 characters. `envsafe identity show` prints the whole key.
+func Short(public string) string {
+	if len(public) <= 64 {
+		return public
+	}
+	return public[:24] + "..." + public[len(public)-8:]
+}
+
+func abbreviate(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "..."
+	}
+	return s
+}

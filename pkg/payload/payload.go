@@ -1,0 +1,187 @@
+// Package payload is the plaintext inside an environment file: canonical JSON
+// that binds the secrets to their environment and records the recipients the
+// file was encrypted to. It knows nothing about encryption or disk.
+package payload
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"time"
+	"unicode/utf8"
+)
+
+// Version is the payload format this build reads and writes.
+const Version = 1
+
+// MaxValueSize bounds one value. Linux refuses a single environment variable
+// over 128 KiB, but values may also be exported to files, so allow more.
+const MaxValueSize = 1 << 20
+
+// ErrMalformed reports a payload that is not what envsafe writes. The message
+// never quotes the payload: it is full of secrets.
+var ErrMalformed = errors.New("malformed payload")
+
+// ErrWrongEnvironment reports a payload that belongs to another environment,
+// for example production.age copied over development.age.
+var ErrWrongEnvironment = errors.New("file belongs to another environment")
+
+// Secret is one stored value and when it last changed.
+type Secret struct {
+	Value   string    `json:"value"`
+	Updated time.Time `json:"updated"`
+}
+
+// Payload is the decrypted content of one environment file.
+type Payload struct {
+	Version     int               `json:"envsafe"`
+	Environment string            `json:"environment"`
+	Recipients  []string          `json:"recipients"`
+	Secrets     map[string]Secret `json:"secrets"`
+}
+
+// New returns an empty payload for env.
+func New(env string) *Payload {
+	return &Payload{Version: Version, Environment: env, Recipients: []string{}, Secrets: map[string]Secret{}}
+}
+
+// Encode returns the canonical JSON: keys sorted, recipients sorted and
+// unique, times in UTC to the second, no HTML escaping. Equal payloads give
+// equal bytes, which is how the store avoids rewriting unchanged files.
+func (p *Payload) Encode() ([]byte, error) {
+	c := *p
+	c.Version = Version
+	c.Recipients = sortedUnique(p.Recipients)
+	c.Secrets = make(map[string]Secret, len(p.Secrets))
+	for name, s := range p.Secrets {
+		if err := ValidateName(name); err != nil {
+			return nil, err
+		}
+		if err := ValidateValue(name, s.Value); err != nil {
+			return nil, err
+		}
+		c.Secrets[name] = Secret{Value: s.Value, Updated: s.Updated.UTC().Truncate(time.Second)}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(&c); err != nil {
+		return nil, fmt.Errorf("encoding payload: %w", err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// Decode parses data and checks it belongs to env. Every failure wraps
+// ErrMalformed or ErrWrongEnvironment and names no value.
+func Decode(data []byte, env string) (*Payload, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var p Payload
+	if err := dec.Decode(&p); err != nil {
+		// The decoder's message can quote payload bytes; keep only the kind.
+		return nil, fmt.Errorf("%w: not the JSON envsafe writes", ErrMalformed)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("%w: data after the JSON document", ErrMalformed)
+	}
+	if p.Version != Version {
+		return nil, fmt.Errorf("%w: format version %d, this envsafe reads %d", ErrMalformed, p.Version, Version)
+	}
+	if p.Environment != env {
+		return nil, fmt.Errorf("%w: it is for %q, not %q", ErrWrongEnvironment, p.Environment, env)
+	}
+	if p.Secrets == nil {
+		p.Secrets = map[string]Secret{}
+	}
+	if p.Recipients == nil {
+		p.Recipients = []string{}
+	}
+	for name, s := range p.Secrets {
+		if err := ValidateName(name); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+		}
+		if err := ValidateValue(name, s.Value); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+		}
+	}
+	return &p, nil
+}
+
+// Names returns the secret names in sorted order.
+func (p *Payload) Names() []string {
+	names := make([]string, 0, len(p.Secrets))
+	for name := range p.Secrets {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Set stores value under name and reports whether anything changed; the
+// update time moves only when the value does.
+func (p *Payload) Set(name, value string, now time.Time) bool {
+	if old, ok := p.Secrets[name]; ok && old.Value == value {
+		return false
+	}
+	p.Secrets[name] = Secret{Value: value, Updated: now.UTC().Truncate(time.Second)}
+	return true
+}
+
+// ValidateName accepts names that can become environment variables
+// everywhere: [A-Za-z_][A-Za-z0-9_]*.
+func ValidateName(name string) error {
+	if name == "" {
+		return errors.New("empty secret name")
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		letter := c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+		digit := c >= '0' && c <= '9'
+		if !letter && !(digit && i > 0) {
+			return fmt.Errorf("invalid secret name %q: use letters, digits and _ and do not start with a digit", printable(name))
+		}
+	}
+	return nil
+}
+
+// ValidateValue accepts UTF-8 text without NUL up to MaxValueSize: what an
+// environment variable can carry. The error names the secret, not the value.
+func ValidateValue(name, value string) error {
+	switch {
+	case len(value) > MaxValueSize:
+		return fmt.Errorf("value of %s is %d bytes; the limit is %d", name, len(value), MaxValueSize)
+	case !utf8.ValidString(value):
+		return fmt.Errorf("value of %s is not UTF-8 text", name)
+	case bytes.IndexByte([]byte(value), 0) >= 0:
+		return fmt.Errorf("value of %s contains a NUL byte, which no environment variable can hold", name)
+	}
+	return nil
+}
+
+// SameRecipients reports whether two recipient lists name the same set.
+func SameRecipients(a, b []string) bool {
+	return slices.Equal(sortedUnique(a), sortedUnique(b))
+}
+
+func sortedUnique(in []string) []string {
+	out := slices.Clone(in)
+	if out == nil {
+		out = []string{}
+	}
+	sort.Strings(out)
+	return slices.Compact(out)
+}
+
+// printable keeps a rejected name readable in an error without letting
+// control characters reach the terminal.
+func printable(s string) string {
+	const max = 64
+	if len(s) > max {
+		s = s[:max] + "..."
+	}
+	return s
+}

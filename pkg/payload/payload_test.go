@@ -1,0 +1,157 @@
+package payload
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 11, 25, 16, 0, 0, 0, time.UTC)
+
+func TestEncodeIsCanonical(t *testing.T) {
+	p := New("production")
+	p.Recipients = []string{"age1b", "age1a", "age1b"}
+	p.Set("B", "<&>", t0.Add(500*time.Millisecond))
+	p.Set("A", "x", t0.In(time.FixedZone("X", 3600)))
+	got, err := p.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"envsafe":1,"environment":"production","recipients":["age1a","age1b"],` +
+		`"secrets":{"A":{"value":"x","updated":"2026-11-25T16:00:00Z"},"B":{"value":"<&>","updated":"2026-11-25T16:00:00Z"}}}`
+	if string(got) != want {
+		t.Fatalf("Encode() =\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestRoundTripKeepsAwkwardValuesExactly(t *testing.T) {
+	values := []string{
+		"line1\nline2\r\n", `"quoted" 'single' ` + "`back`", "$HOME ${X} $(rm)", "# not a comment",
+		"a=b=c", "ünïcødé ✓ 🔑", "", " leading and trailing ", strings.Repeat("x", 100*1024),
+		"-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n", `back\slash\n`,
+	}
+	p := New("dev")
+	for i, v := range values {
+		p.Set(string(rune('A'+i)), v, t0)
+	}
+	data, err := p.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Decode(data, "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range values {
+		if got := back.Secrets[string(rune('A'+i))].Value; got != v {
+			t.Errorf("value %d changed in round trip: %q != %q", i, got, v)
+		}
+	}
+}
+
+func TestDecodeRefusesWhatEnvsafeDoesNotWrite(t *testing.T) {
+	const secret = "hunter2-canary"
+	cases := []struct {
+		name, data string
+		want       error
+	}{
+		{"other environment", `{"envsafe":1,"environment":"production","recipients":[],"secrets":{}}`, ErrWrongEnvironment},
+		{"not json", `hunter2-canary`, ErrMalformed},
+		{"truncated", `{"envsafe":1,"environment":"dev","secrets":{"A":{"value":"hunter2-can`, ErrMalformed},
+		{"future version", `{"envsafe":2,"environment":"dev","recipients":[],"secrets":{}}`, ErrMalformed},
+		{"unknown field", `{"envsafe":1,"environment":"dev","recipients":[],"secrets":{},"x":"hunter2-canary"}`, ErrMalformed},
+		{"trailing data", `{"envsafe":1,"environment":"dev","recipients":[],"secrets":{}} hunter2-canary`, ErrMalformed},
+		{"bad name", `{"envsafe":1,"environment":"dev","recipients":[],"secrets":{"1A":{"value":"hunter2-canary"}}}`, ErrMalformed},
+		{"NUL value", `{"envsafe":1,"environment":"dev","recipients":[],"secrets":{"A":{"value":"hunter2-canary\u0000"}}}`, ErrMalformed},
+		{"number value", `{"envsafe":1,"environment":"dev","recipients":[],"secrets":{"A":{"value":12345678}}}`, ErrMalformed},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Decode([]byte(c.data), "dev")
+			if !errors.Is(err, c.want) {
+				t.Fatalf("Decode() error = %v, want %v", err, c.want)
+			}
+			if strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), "12345678") {
+				t.Fatalf("error quotes payload content: %v", err)
+			}
+		})
+	}
+}
+
+func TestSetMovesTimeOnlyWhenValueChanges(t *testing.T) {
+	p := New("dev")
+	if !p.Set("A", "1", t0) {
+		t.Fatal("first set must report a change")
+	}
+	if p.Set("A", "1", t0.Add(time.Hour)) {
+		t.Fatal("same value must not report a change")
+	}
+	if got := p.Secrets["A"].Updated; !got.Equal(t0) {
+		t.Fatalf("update time moved on a no-op set: %v", got)
+	}
+	p.Set("A", "2", t0.Add(time.Hour))
+	if got := p.Secrets["A"].Updated; !got.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("update time did not move: %v", got)
+	}
+}
+
+func TestValidateName(t *testing.T) {
+	for _, ok := range []string{"A", "_", "api_key", "X9", "_1"} {
+		if err := ValidateName(ok); err != nil {
+			t.Errorf("ValidateName(%q) = %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "9A", "A-B", "A.B", "A B", "É", "A=B", "A\x00"} {
+		if err := ValidateName(bad); err == nil {
+			t.Errorf("ValidateName(%q) accepted an invalid name", bad)
+		}
+	}
+}
+
+func TestValidateValueNamesSecretNotValue(t *testing.T) {
+	for _, v := range []string{"bad\x00canary", "bad\xffcanary", strings.Repeat("canary", MaxValueSize/6+1)} {
+		err := ValidateValue("API_KEY", v)
+		if err == nil {
+			t.Fatalf("ValidateValue accepted %q...", v[:10])
+		}
+		if !strings.Contains(err.Error(), "API_KEY") || strings.Contains(err.Error(), "canary") {
+			t.Fatalf("error must name the secret and not the value: %v", err)
+		}
+	}
+}
+
+func TestSameRecipientsIgnoresOrderAndRepeats(t *testing.T) {
+	if !SameRecipients([]string{"b", "a"}, []string{"a", "b", "a"}) {
+		t.Fatal("same set reported different")
+	}
+	if SameRecipients([]string{"a"}, []string{"a", "b"}) {
+		t.Fatal("different sets reported same")
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	f.Add([]byte(`{"envsafe":1,"environment":"dev","recipients":["age1x"],"secrets":{"A":{"value":"v","updated":"2026-11-25T16:00:00Z"}}}`))
+	f.Add([]byte(`{"envsafe":1,"environment":"dev"}`))
+	f.Add([]byte(`{}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := Decode(data, "dev")
+		if err != nil {
+			return
+		}
+		// Whatever decodes must encode and decode to the same secrets.
+		enc, err := p.Encode()
+		if err != nil {
+			t.Fatalf("decoded payload does not encode: %v", err)
+		}
+		q, err := Decode(enc, "dev")
+		if err != nil {
+			t.Fatalf("encoded payload does not decode: %v", err)
+		}
+		for name, s := range p.Secrets {
+			if q.Secrets[name].Value != s.Value {
+				t.Fatalf("value of %s changed", name)
+			}
+		}
+	})
+}
