@@ -16,6 +16,7 @@ import (
 	"github.com/envsafe/envsafe/pkg/commands"
 	"github.com/envsafe/envsafe/pkg/keychain"
 	"github.com/envsafe/envsafe/pkg/prompt"
+	"github.com/envsafe/envsafe/pkg/runner"
 	"github.com/envsafe/envsafe/pkg/terminal"
 )
 
@@ -42,6 +43,8 @@ func run() int {
 		Prompter:    prompt.Terminal{In: os.Stdin, Out: os.Stderr},
 		Keychain:    keychain.NewSystem(keychainTimeout()),
 		LookupEnv:   os.LookupEnv,
+		Environ:     os.Environ,
+		Exec:        runner.Exec,
 		Now:         time.Now,
 		Dir:         dir,
 		GitUserName: gitUserName,

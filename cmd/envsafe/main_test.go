@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,6 +37,11 @@ func TestScripts(t *testing.T) {
 			t.Fatal("ENVSAFE_REQUIRE_KEYCHAIN=1 but dbus-launch is missing: apt-get install dbus-x11")
 		}
 	}
+	if os.Getenv("ENVSAFE_REQUIRE_NPM") == "1" {
+		if _, err := exec.LookPath("npm"); err != nil {
+			t.Fatal("ENVSAFE_REQUIRE_NPM=1 but npm is not on PATH")
+		}
+	}
 	if os.Getenv("ENVSAFE_REQUIRE_TOOLS") == "1" {
 		for _, tool := range []string{"age", "age-keygen", "git"} {
 			if _, err := exec.LookPath(tool); err != nil {
@@ -54,6 +60,11 @@ func TestScripts(t *testing.T) {
 			env.Setenv("TEST_DBUS", os.Getenv("DBUS_SESSION_BUS_ADDRESS"))
 			env.Setenv("GIT_CONFIG_NOSYSTEM", "1")
 			env.Setenv("ENVSAFE_KEYCHAIN_TIMEOUT", "10s")
+			repo, err := filepath.Abs("../..")
+			if err != nil {
+				return err
+			}
+			env.Setenv("REPO", repo)
 			return os.MkdirAll(env.WorkDir+"/home", 0o755)
 		},
 		Condition: func(cond string) (bool, error) {

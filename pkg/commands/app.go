@@ -2,10 +2,12 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 
+	"github.com/envsafe/envsafe/pkg/runner"
 	"github.com/urfave/cli/v2"
 )
 
@@ -14,7 +16,8 @@ import (
 func Main(ctx context.Context, args []string, d *Deps) int {
 	app := NewApp(d)
 	err := app.RunContext(ctx, reorderArgs(app, args))
-	if err != nil {
+	var child *runner.ExitError
+	if err != nil && !errors.As(err, &child) { // the program spoke for itself
 		report(d.Stderr, err)
 	}
 	return ExitCode(err)
@@ -51,6 +54,9 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 no access, 4 no identity,
 			newGetCmd(d),
 			newLsCmd(d),
 			newRmCmd(d),
+			newImportCmd(d),
+			newExportCmd(d),
+			newRunCmd(d),
 			newStatusCmd(d),
 			newIdentityCmd(d),
 			newVersionCmd(d),

@@ -28,7 +28,12 @@ type Deps struct {
 	Prompter    prompt.Prompter
 	Keychain    keychain.Keychain
 	LookupEnv   func(string) (string, bool)
-	Now         func() time.Time
+	// Environ is the inherited environment, the base `run` adds secrets to.
+	Environ func() []string
+	// Exec replaces the process with a program (runner.Exec); it returns
+	// only on failure. Tests record the call instead.
+	Exec func(ctx context.Context, path string, args, env []string) error
+	Now  func() time.Time
 	// Dir is the working directory the project is searched from.
 	Dir string
 	// GitUserName returns `git config user.name`, or "" when unknown.

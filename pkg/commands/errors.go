@@ -11,6 +11,7 @@ import (
 	"github.com/envsafe/envsafe/pkg/identity"
 	"github.com/envsafe/envsafe/pkg/keychain"
 	"github.com/envsafe/envsafe/pkg/prompt"
+	"github.com/envsafe/envsafe/pkg/runner"
 	"github.com/envsafe/envsafe/pkg/store"
 )
 
@@ -24,7 +25,22 @@ const (
 	ExitNoIdentity  = 4
 	ExitIntegrity   = 5
 	ExitInterrupted = 130
+	// Exit statuses of `run` before the program starts, as env(1) and
+	// docker use them, so they cannot be confused with the program's own.
+	ExitRunFailed        = 125
+	ExitRunNotExecutable = 126
+	ExitRunNotFound      = 127
 )
+
+// runError is a failure of `run` before the program took over: it exits
+// with code, whatever the cause, and keeps the cause's message and hints.
+type runError struct {
+	code int
+	err  error
+}
+
+func (e *runError) Error() string { return e.err.Error() }
+func (e *runError) Unwrap() error { return e.err }
 
 // usageError is a command line that does not make sense: exit 2.
 type usageError struct {
@@ -44,10 +60,18 @@ func usagef(cmd, format string, args ...any) error {
 
 // ExitCode maps an error to the process exit status.
 func ExitCode(err error) int {
-	var usage *usageError
+	var (
+		usage *usageError
+		run   *runError
+		child *runner.ExitError
+	)
 	switch {
 	case err == nil:
 		return ExitOK
+	case errors.As(err, &child):
+		return child.Code
+	case errors.As(err, &run):
+		return run.code
 	case errors.Is(err, context.Canceled), errors.Is(err, prompt.ErrInterrupted):
 		return ExitInterrupted
 	case errors.As(err, &usage):

@@ -73,7 +73,8 @@ func runInit(ctx context.Context, d *Deps, o initOpts) error {
 	}
 	d.say("Initialised %s with %s (default %s); member %s = %s.", filepath.Join(s.Root(), store.DirName),
 		strings.Join(envs, ", "), envs[0], name, crypt.Short(id.Public()))
-	d.say("Next: `envsafe set NAME`, then commit .envsafe/.")
+	d.say("Next: `envsafe set NAME` or `envsafe import .env`, then commit .envsafe/.")
+	warnIfIgnored(d, s)
 	return nil
 }
 

@@ -1,0 +1,183 @@
+// Package runner starts the user's program with the secrets in its
+// environment: it builds the environment, finds the program the way a shell
+// would, and hands the process over to it (execve on Unix) so signals, the
+// exit status, the terminal and job control belong to the program. No shell
+// is ever involved and no value is ever expanded.
+package runner
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// MaxVarSize is Linux's MAX_ARG_STRLEN: the kernel refuses to start a
+// program with any single NAME=VALUE longer than this (E2BIG).
+const MaxVarSize = 32 * 4096
+
+var (
+	// ErrNotFound is a command that is on no PATH entry (exit 127).
+	ErrNotFound = errors.New("command not found")
+	// ErrNotExecutable is a command that exists but cannot be run (exit 126).
+	ErrNotExecutable = errors.New("not executable")
+)
+
+// ExitError carries the status a child ended with, where the process was not
+// replaced (Windows), so envsafe can exit with the same status.
+type ExitError struct{ Code int }
+
+func (e *ExitError) Error() string { return fmt.Sprintf("command exited with status %d", e.Code) }
+
+// Env is the environment for the child and what the user should hear about.
+type Env struct {
+	Vars []string
+	// Shadowed names inherited variables that a secret replaced with a different value.
+	Shadowed []string
+	// Risky names secrets that change how programs load code (LD_PRELOAD...).
+	Risky []string
+}
+
+// BuildEnv overlays secrets on the inherited environment. A secret wins over
+// an inherited variable (the encrypted file is the source of truth) unless
+// its name is in preserve.
+func BuildEnv(inherited []string, secrets map[string]string, preserve []string) Env {
+	var e Env
+	vars := make([]string, 0, len(inherited)+len(secrets))
+	seen := make(map[string]bool, len(secrets))
+	for _, kv := range inherited {
+		name, value, _ := strings.Cut(kv, "=")
+		secret, ok := secrets[name]
+		if !ok || seen[name] {
+			if !ok {
+				vars = append(vars, kv)
+			}
+			continue
+		}
+		seen[name] = true
+		if slices.Contains(preserve, name) {
+			vars = append(vars, kv)
+			continue
+		}
+		if value != secret {
+			e.Shadowed = append(e.Shadowed, name)
+		}
+		vars = append(vars, name+"="+secret)
+	}
+	names := make([]string, 0, len(secrets))
+	for name := range secrets {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if isRisky(name) {
+			e.Risky = append(e.Risky, name)
+		}
+		if !seen[name] {
+			vars = append(vars, name+"="+secrets[name])
+		}
+	}
+	sort.Strings(e.Shadowed)
+	e.Vars = vars
+	return e
+}
+
+// riskyNames change which code a program or its interpreter loads. A
+// secrets file is writable by anyone who can push to the repository, so
+// setting these deserves a warning.
+var riskyNames = []string{
+	"PATH", "BASH_ENV", "ENV", "SHELLOPTS", "PS4", "PROMPT_COMMAND", "IFS", "CDPATH",
+	"NODE_OPTIONS", "NODE_PATH", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME", "PYTHONINSPECT",
+	"PERL5LIB", "PERL5OPT", "PERLLIB", "RUBYOPT", "RUBYLIB", "GEM_PATH", "JAVA_TOOL_OPTIONS",
+	"_JAVA_OPTIONS", "JDK_JAVA_OPTIONS", "CLASSPATH", "GCONV_PATH", "HOSTALIASES", "LOCPATH",
+	"GIT_SSH_COMMAND", "GIT_EXEC_PATH", "GIT_CONFIG_GLOBAL", "EDITOR", "VISUAL", "PAGER",
+}
+
+func isRisky(name string) bool {
+	return strings.HasPrefix(name, "LD_") || strings.HasPrefix(name, "DYLD_") || slices.Contains(riskyNames, name)
+}
+
+// CheckSizes names every variable the kernel would refuse to pass on. Only
+// Linux has a per-variable limit.
+func CheckSizes(vars []string) error {
+	if runtime.GOOS != "linux" {
+		return nil
+	}
+	var tooBig []string
+	for _, kv := range vars {
+		if len(kv)+1 > MaxVarSize {
+			name, _, _ := strings.Cut(kv, "=")
+			tooBig = append(tooBig, fmt.Sprintf("%s (%d KiB)", name, len(kv)>>10))
+		}
+	}
+	if len(tooBig) > 0 {
+		return fmt.Errorf("too large for an environment variable (Linux allows %d KiB each): %s", MaxVarSize>>10, strings.Join(tooBig, ", "))
+	}
+	return nil
+}
+
+// LargestVars lists the biggest variables, for explaining an E2BIG.
+func LargestVars(vars []string, n int) string {
+	sorted := slices.Clone(vars)
+	sort.Slice(sorted, func(i, j int) bool { return len(sorted[i]) > len(sorted[j]) })
+	var out []string
+	for _, kv := range sorted[:min(n, len(sorted))] {
+		name, _, _ := strings.Cut(kv, "=")
+		out = append(out, fmt.Sprintf("%s (%d KiB)", name, len(kv)>>10))
+	}
+	return strings.Join(out, ", ")
+}
+
+// LookPath finds cmd like a POSIX shell: a name with a slash is used as
+// is; otherwise the first executable regular file on path. A match that is
+// not executable (or is a folder) is ErrNotExecutable, nothing at all is
+// ErrNotFound.
+func LookPath(cmd, path string) (string, error) {
+	if cmd == "" {
+		return "", fmt.Errorf("%w: empty command name", ErrNotFound)
+	}
+	if strings.ContainsRune(cmd, os.PathSeparator) || (runtime.GOOS == "windows" && strings.ContainsRune(cmd, '/')) {
+		return cmd, checkExecutable(cmd)
+	}
+	var denied error
+	for _, dir := range filepath.SplitList(path) {
+		if dir == "" {
+			continue // an empty entry means "." to some shells; envsafe does not search the current folder
+		}
+		for _, candidate := range candidates(filepath.Join(dir, cmd)) {
+			err := checkExecutable(candidate)
+			if err == nil {
+				return candidate, nil
+			}
+			if errors.Is(err, ErrNotExecutable) && denied == nil {
+				denied = err
+			}
+		}
+	}
+	if denied != nil {
+		return "", denied
+	}
+	return "", fmt.Errorf("%s: %w", cmd, ErrNotFound)
+}
+
+func checkExecutable(path string) error {
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%s: %w", path, ErrNotFound)
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("%s: %w (permission denied)", path, ErrNotExecutable)
+	case err != nil:
+		return fmt.Errorf("%s: %w", path, err)
+	case fi.IsDir():
+		return fmt.Errorf("%s: %w (it is a folder)", path, ErrNotExecutable)
+	case runtime.GOOS != "windows" && fi.Mode().Perm()&0o111 == 0:
+		return fmt.Errorf("%s: %w (no execute permission)", path, ErrNotExecutable)
+	}
+	return nil
+}
