@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -48,6 +49,8 @@ func run() int {
 		Now:         time.Now,
 		Dir:         dir,
 		GitUserName: gitUserName,
+		Git:         git,
+		SelfCommand: selfCommand,
 		Version:     buildVersion(),
 	}
 	return commands.Main(ctx, os.Args, d)
@@ -67,6 +70,30 @@ func gitUserName() string {
 		return ""
 	}
 	return strings.TrimSpace(string(out))
+}
+
+func git(dir string, args ...string) ([]byte, error) {
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	return cmd.Output()
+}
+
+// selfCommand is how git hooks and drivers should call envsafe: by name
+// when that finds this very binary, so the config survives upgrades, else
+// by absolute path.
+func selfCommand() string {
+	self, err := os.Executable()
+	if err != nil {
+		return "envsafe"
+	}
+	if onPath, err := exec.LookPath("envsafe"); err == nil {
+		if a, err1 := filepath.EvalSymlinks(onPath); err1 == nil {
+			if b, err2 := filepath.EvalSymlinks(self); err2 == nil && a == b {
+				return "envsafe"
+			}
+		}
+	}
+	return self
 }
 
 // buildVersion prefers the release stamp, then the module version recorded

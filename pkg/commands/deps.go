@@ -38,6 +38,12 @@ type Deps struct {
 	Dir string
 	// GitUserName returns `git config user.name`, or "" when unknown.
 	GitUserName func() string
+	// Git runs git with args in dir and returns its stdout.
+	Git func(dir string, args ...string) ([]byte, error)
+	// SelfCommand says how git should call envsafe back (diff and merge
+	// drivers): "envsafe" when that is on PATH, else this binary's path.
+	// A function, so commands that do not need it do not pay for it.
+	SelfCommand func() string
 	// Version is the build's version, stamped by the release.
 	Version string
 }

@@ -69,6 +69,9 @@ func runExport(ctx context.Context, d *Deps, o exportOpts) error {
 	if err != nil {
 		return err
 	}
+	if err := refuseConflicts(p, env); err != nil {
+		return err
+	}
 	secrets := make([]exportfmt.Secret, 0, len(p.Secrets))
 	for _, name := range p.Names() {
 		secrets = append(secrets, exportfmt.Secret{Name: name, Value: p.Secrets[name].Value})

@@ -41,6 +41,8 @@ func newLsCmd(d *Deps) *cli.Command {
 type lsEntry struct {
 	Name    string    `json:"name"`
 	Updated time.Time `json:"updated"`
+	// Conflict marks a secret a git merge left undecided.
+	Conflict bool `json:"conflict,omitempty"`
 }
 
 func runLs(ctx context.Context, d *Deps, o lsOpts) error {
@@ -54,8 +56,10 @@ func runLs(ctx context.Context, d *Deps, o lsOpts) error {
 	}
 	entries := []lsEntry{}
 	for _, name := range p.Names() {
-		entries = append(entries, lsEntry{Name: name, Updated: p.Secrets[name].Updated})
+		_, conflict := p.Conflicts[name]
+		entries = append(entries, lsEntry{Name: name, Updated: p.Secrets[name].Updated, Conflict: conflict})
 	}
+	warnConflicts(d, p, env)
 	switch {
 	case o.json:
 		enc := json.NewEncoder(d.Stdout)

@@ -43,7 +43,9 @@ func runRm(ctx context.Context, d *Deps, o rmOpts) error {
 	_, err = s.Update(ctx, env, id.Identity, func(p *payload.Payload) error {
 		var missing []string
 		for _, name := range o.names {
-			if _, ok := p.Secrets[name]; !ok {
+			_, stored := p.Secrets[name]
+			_, conflicted := p.Conflicts[name]
+			if !stored && !conflicted {
 				missing = append(missing, name)
 			}
 		}
@@ -52,7 +54,7 @@ func runRm(ctx context.Context, d *Deps, o rmOpts) error {
 				"`envsafe ls -e "+env+"` lists what is there")
 		}
 		for _, name := range o.names {
-			delete(p.Secrets, name)
+			p.Delete(name)
 		}
 		return nil
 	})

@@ -91,6 +91,9 @@ func runEnv(ctx context.Context, d *Deps, o runOpts) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := refuseConflicts(p, env); err != nil {
+		return nil, err
+	}
 	secrets := make(map[string]string, len(p.Secrets))
 	for name, secret := range p.Secrets {
 		secrets[name] = secret.Value

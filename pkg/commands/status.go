@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -60,7 +59,9 @@ type statusEnv struct {
 	InSync bool     `json:"in_sync"`
 	Gained []string `json:"gained,omitempty"`
 	Lost   []string `json:"lost,omitempty"`
-	Error  string   `json:"error,omitempty"`
+	// Conflicts are secrets a git merge left undecided.
+	Conflicts []string `json:"conflicts,omitempty"`
+	Error     string   `json:"error,omitempty"`
 }
 
 func runStatus(ctx context.Context, d *Deps, asJSON bool) error {
@@ -117,29 +118,21 @@ func envStatus(s *store.Store, t *team.Team, env string, id *identity.Resolved) 
 		return st
 	}
 	st.Readable, st.Secrets = true, len(p.Secrets)
-	want := map[string]string{}
-	if rs, err := t.Recipients(env); err == nil {
-		for _, r := range rs {
-			name, _ := t.MemberByRecipient(r.String())
-			want[r.String()] = name
+	drift := store.DriftOf(t, env, p)
+	name := func(key string) string {
+		if m, ok := t.MemberByRecipient(key); ok {
+			return m
 		}
+		return crypt.Short(key)
 	}
-	for key, name := range want {
-		if !slices.Contains(p.Recipients, key) {
-			st.Gained = append(st.Gained, name)
-		}
+	for _, k := range drift.Gained {
+		st.Gained = append(st.Gained, name(k))
 	}
-	for _, key := range p.Recipients {
-		if _, ok := want[key]; !ok {
-			if name, known := t.MemberByRecipient(key); known {
-				key = name
-			}
-			st.Lost = append(st.Lost, key)
-		}
+	for _, k := range drift.Lost {
+		st.Lost = append(st.Lost, name(k))
 	}
-	slices.Sort(st.Gained)
-	slices.Sort(st.Lost)
-	st.InSync = len(st.Gained) == 0 && len(st.Lost) == 0
+	st.InSync = drift.InSync()
+	st.Conflicts = p.ConflictNames()
 	return st
 }
 
@@ -171,6 +164,8 @@ func printStatus(d *Deps, r statusReport) {
 		switch {
 		case e.Error != "":
 			fmt.Fprintf(w, "  %s\tcannot decrypt: %s\n", name, e.Error)
+		case len(e.Conflicts) > 0:
+			fmt.Fprintf(w, "  %s\t%s\tmerge conflicts to settle: %s\n", name, plural(e.Secrets, "secret"), strings.Join(e.Conflicts, ", "))
 		case !e.InSync:
 			var drift []string
 			if len(e.Gained) > 0 {
@@ -179,7 +174,7 @@ func printStatus(d *Deps, r statusReport) {
 			if len(e.Lost) > 0 {
 				drift = append(drift, "team.yaml removes "+strings.Join(e.Lost, ", "))
 			}
-			fmt.Fprintf(w, "  %s\t%s\tout of date: %s; the next write re-encrypts it\n", name, plural(e.Secrets, "secret"), strings.Join(drift, "; "))
+			fmt.Fprintf(w, "  %s\t%s\tout of date: %s; run envsafe sync\n", name, plural(e.Secrets, "secret"), strings.Join(drift, "; "))
 		default:
 			fmt.Fprintf(w, "  %s\t%s\trecipients match team.yaml\n", name, plural(e.Secrets, "secret"))
 		}

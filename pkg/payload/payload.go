@@ -42,6 +42,17 @@ type Payload struct {
 	Environment string            `json:"environment"`
 	Recipients  []string          `json:"recipients"`
 	Secrets     map[string]Secret `json:"secrets"`
+	// Conflicts holds secrets a git merge could not decide, with every
+	// side's value, until the user sets or removes each of them.
+	Conflicts map[string]Conflict `json:"conflicts,omitempty"`
+}
+
+// Conflict is one secret changed differently on two branches. A nil side
+// means the secret did not exist there (or was removed).
+type Conflict struct {
+	Base   *string `json:"base"`
+	Ours   *string `json:"ours"`
+	Theirs *string `json:"theirs"`
 }
 
 // New returns an empty payload for env.
@@ -65,6 +76,14 @@ func (p *Payload) Encode() ([]byte, error) {
 			return nil, err
 		}
 		c.Secrets[name] = Secret{Value: s.Value, Updated: s.Updated.UTC().Truncate(time.Second)}
+	}
+	if len(c.Conflicts) == 0 {
+		c.Conflicts = nil
+	}
+	for name, cf := range c.Conflicts {
+		if err := validateConflict(name, cf); err != nil {
+			return nil, err
+		}
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -108,7 +127,26 @@ func Decode(data []byte, env string) (*Payload, error) {
 			return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 		}
 	}
+	for name, cf := range p.Conflicts {
+		if err := validateConflict(name, cf); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+		}
+	}
 	return &p, nil
+}
+
+func validateConflict(name string, c Conflict) error {
+	if err := ValidateName(name); err != nil {
+		return err
+	}
+	for _, v := range []*string{c.Base, c.Ours, c.Theirs} {
+		if v != nil {
+			if err := ValidateValue(name, *v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Names returns the secret names in sorted order.
@@ -122,13 +160,32 @@ func (p *Payload) Names() []string {
 }
 
 // Set stores value under name and reports whether anything changed; the
-// update time moves only when the value does.
+// update time moves only when the value does. Setting a secret resolves its
+// merge conflict.
 func (p *Payload) Set(name, value string, now time.Time) bool {
+	_, conflicted := p.Conflicts[name]
+	delete(p.Conflicts, name)
 	if old, ok := p.Secrets[name]; ok && old.Value == value {
-		return false
+		return conflicted
 	}
 	p.Secrets[name] = Secret{Value: value, Updated: now.UTC().Truncate(time.Second)}
 	return true
+}
+
+// Delete removes a secret, resolving its merge conflict if it had one.
+func (p *Payload) Delete(name string) {
+	delete(p.Secrets, name)
+	delete(p.Conflicts, name)
+}
+
+// ConflictNames lists the secrets a merge left undecided, sorted.
+func (p *Payload) ConflictNames() []string {
+	names := make([]string, 0, len(p.Conflicts))
+	for name := range p.Conflicts {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // ValidateName accepts names that can become environment variables
@@ -184,4 +241,17 @@ func printable(s string) string {
 		s = s[:max] + "..."
 	}
 	return s
+}
+
+// DecodeAnyEnvironment parses a payload for whichever environment it names.
+// It is for showing a file (git diff), never for using its secrets, where
+// the binding to the expected environment matters.
+func DecodeAnyEnvironment(data []byte) (*Payload, error) {
+	var head struct {
+		Environment string `json:"environment"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, fmt.Errorf("%w: not the JSON envsafe writes", ErrMalformed)
+	}
+	return Decode(data, head.Environment)
 }

@@ -290,3 +290,31 @@ func (t *Team) Marshal() ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// Clone returns a deep copy, so a change can be checked before it is kept.
+func (t *Team) Clone() *Team {
+	c := &Team{Default: t.Default, Members: slices.Clone(t.Members)}
+	for _, e := range t.Environments {
+		c.Environments = append(c.Environments, Environment{Name: e.Name, Members: slices.Clone(e.Members)})
+	}
+	return c
+}
+
+// EnvsOf lists the environments a member is listed for, in file order.
+func (t *Team) EnvsOf(member string) []string {
+	var envs []string
+	for _, e := range t.Environments {
+		if slices.Contains(e.Members, member) {
+			envs = append(envs, e.Name)
+		}
+	}
+	return envs
+}
+
+// RemoveMember drops a member and every mention of them.
+func (t *Team) RemoveMember(name string) {
+	t.Members = slices.DeleteFunc(t.Members, func(m Member) bool { return m.Name == name })
+	for i := range t.Environments {
+		t.Environments[i].Members = slices.DeleteFunc(t.Environments[i].Members, func(m string) bool { return m == name })
+	}
+}

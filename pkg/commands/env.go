@@ -1,0 +1,12 @@
+package commands
+
+import "github.com/urfave/cli/v2"
+
+func newEnvCmd(d *Deps) *cli.Command {
+	return &cli.Command{
+		Name:        "env",
+		Usage:       "manage environments (ls, add, rm)",
+		Description: `Each environment is one file, .envsafe/NAME.age, readable by the members team.yaml lists for it.`,
+		Subcommands: []*cli.Command{newEnvLsCmd(d), newEnvAddCmd(d), newEnvRmCmd(d)},
+	}
+}
