@@ -4,7 +4,7 @@ BIN     := $(CURDIR)/.bin
 AGE_VERSION := v1.3.2
 export PATH := $(BIN):$(PATH)
 
-.PHONY: all build test demo tools vet clean
+.PHONY: all build test demo tools vet clean generate
 
 all: build
 
@@ -28,3 +28,11 @@ demo: build
 
 clean:
 	rm -rf $(BIN)
+
+# Regenerate the checked-in completion scripts and man page from the app.
+generate: build
+	$(BIN)/envsafe completion bash > completions/envsafe.bash
+	$(BIN)/envsafe completion zsh > completions/_envsafe
+	$(BIN)/envsafe completion fish > completions/envsafe.fish
+	$(BIN)/envsafe completion powershell > completions/envsafe.ps1
+	$(BIN)/envsafe man > man/envsafe.1

@@ -41,7 +41,7 @@ func run() int {
 		Stderr:      os.Stderr,
 		StdinIsTTY:  terminal.IsTerminal(os.Stdin),
 		StdoutIsTTY: terminal.IsTerminal(os.Stdout),
-		Prompter:    prompt.Terminal{In: os.Stdin, Out: os.Stderr},
+		Prompter:    prompt.Terminal{In: os.Stdin, Out: os.Stderr, NoColor: os.Getenv("NO_COLOR") != "" || !terminal.IsTerminal(os.Stderr)},
 		Keychain:    keychain.NewSystem(keychainTimeout()),
 		LookupEnv:   os.LookupEnv,
 		Environ:     os.Environ,

@@ -37,6 +37,16 @@ func TestScripts(t *testing.T) {
 			t.Fatal("ENVSAFE_REQUIRE_KEYCHAIN=1 but dbus-launch is missing: apt-get install dbus-x11")
 		}
 	}
+	if os.Getenv("ENVSAFE_REQUIRE_SHELLS") == "1" {
+		for _, sh := range []string{"bash", "zsh", "fish", "dash"} {
+			if _, err := exec.LookPath(sh); err != nil {
+				t.Fatalf("ENVSAFE_REQUIRE_SHELLS=1 but %s is not installed", sh)
+			}
+		}
+		if _, err := os.Stat("/usr/share/bash-completion/bash_completion"); err != nil {
+			t.Fatal("ENVSAFE_REQUIRE_SHELLS=1 but bash-completion is not installed")
+		}
+	}
 	if os.Getenv("ENVSAFE_REQUIRE_NPM") == "1" {
 		if _, err := exec.LookPath("npm"); err != nil {
 			t.Fatal("ENVSAFE_REQUIRE_NPM=1 but npm is not on PATH")

@@ -54,6 +54,7 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 no access, 4 no identity,
 			newGetCmd(d),
 			newLsCmd(d),
 			newRmCmd(d),
+			newEditCmd(d),
 			newImportCmd(d),
 			newExportCmd(d),
 			newRunCmd(d),
@@ -67,6 +68,8 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 no access, 4 no identity,
 			newVersionCmd(d),
 		},
 	}
+	self := func() *cli.App { return app }
+	app.Commands = append(app.Commands, newCompletionCmd(d), newCompleteCmd(d, self), newManCmd(d, self))
 	app.Action = unknownCommand("", app.Commands)
 	for _, c := range app.Commands {
 		setUsageErrors(c, "")
@@ -80,6 +83,16 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 no access, 4 no identity,
 func setUsageErrors(c *cli.Command, parent string) {
 	path := strings.TrimSpace(parent + " " + c.Name)
 	c.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
+		if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
+			shown := "--" + name
+			if len(name) == 1 {
+				shown = "-" + name
+			}
+			if s := closestFlag(name, c.Flags); s != "" {
+				return usagef(path, "unknown flag %s; did you mean %s?", shown, s)
+			}
+			return usagef(path, "unknown flag %s", shown)
+		}
 		return usagef(path, "%v", err)
 	}
 	if len(c.Subcommands) > 0 && c.Action == nil {
@@ -128,6 +141,25 @@ func closest(typo string, cmds []*cli.Command) string {
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].dist < cands[j].dist })
 	return cands[0].name
+}
+
+// closestFlag suggests the flag nearest to a typo, as --name or -n.
+func closestFlag(typo string, flags []cli.Flag) string {
+	best, bestDist := "", 3
+	for _, f := range flags {
+		for _, n := range f.Names() {
+			if d := editDistance(typo, n); d < bestDist {
+				best, bestDist = n, d
+			}
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	if len(best) == 1 {
+		return "-" + best
+	}
+	return "--" + best
 }
 
 func editDistance(a, b string) int {

@@ -30,7 +30,7 @@ func reorderArgs(app *cli.App, args []string) []string {
 		cmd, cmds = c, c.Subcommands
 		out = append(out, args[i])
 	}
-	if cmd == nil {
+	if cmd == nil || cmd.SkipFlagParsing {
 		return args
 	}
 	var flags, positional []string

@@ -13,6 +13,9 @@ func newEnvLsCmd(d *Deps) *cli.Command {
 	return &cli.Command{
 		Name:  "ls",
 		Usage: "list environments and their members",
+		Description: `Examples:
+   envsafe env ls
+   envsafe env ls --json | jq -r '.[].name'`,
 		Flags: []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
 		Action: func(c *cli.Context) error {
 			return runEnvLs(c.Context, d, c.Bool("json"))

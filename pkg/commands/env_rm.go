@@ -20,7 +20,11 @@ func newEnvRmCmd(d *Deps) *cli.Command {
 		Usage:     "delete an environment and its secrets",
 		ArgsUsage: "NAME",
 		Description: `Removes NAME from team.yaml and deletes .envsafe/NAME.age (git history keeps
-old versions). Asks on a terminal; elsewhere needs --yes.`,
+old versions). Asks on a terminal; elsewhere needs --yes.
+
+Examples:
+   envsafe env rm staging
+   envsafe env rm preview-42 --yes`,
 		Flags: []cli.Flag{&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation"}},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {

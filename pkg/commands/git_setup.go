@@ -25,7 +25,10 @@ func newGitSetupCmd(d *Deps) *cli.Command {
 .envsafe/ (commit it once for the team) and sets, in this clone's .git/config:
    diff.envsafe.textconv, diff.envsafe.cachetextconv=false (decrypted text is
    never cached), merge.envsafe.driver and merge.envsafe.name.
-Each teammate runs it once per clone. Running it again changes nothing.`,
+Each teammate runs it once per clone. Running it again changes nothing.
+
+Examples:
+   envsafe git setup && git add .gitattributes && git commit -m "envsafe drivers"`,
 		Action: func(c *cli.Context) error {
 			return runGitSetup(c.Context, d)
 		},

@@ -17,7 +17,10 @@ func newIdentityRmCmd(d *Deps) *cli.Command {
 		Name:  "rm",
 		Usage: "delete your identity from the keychain",
 		Description: `Without a backup, every environment encrypted only to this key is lost to
-you. Asks first on a terminal; elsewhere needs --yes.`,
+you. Asks first on a terminal; elsewhere needs --yes.
+
+Examples:
+   envsafe identity export -o backup-key.txt && envsafe identity rm`,
 		Flags: []cli.Flag{&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation"}},
 		Action: func(c *cli.Context) error {
 			return runIdentityRm(c.Context, d, c.Bool("yes"))

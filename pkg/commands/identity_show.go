@@ -12,7 +12,10 @@ func newIdentityShowCmd(d *Deps) *cli.Command {
 		Name:  "show",
 		Usage: "print your public key",
 		Description: `Uses the same identity decryption would: ENVSAFE_IDENTITY, then
-ENVSAFE_IDENTITY_FILE, then the keychain. Where it came from goes to stderr.`,
+ENVSAFE_IDENTITY_FILE, then the keychain. Where it came from goes to stderr.
+
+Examples:
+   envsafe identity show | pbcopy      (then send it to a teammate)`,
 		Action: func(c *cli.Context) error {
 			return runIdentityShow(c.Context, d)
 		},

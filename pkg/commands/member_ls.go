@@ -19,7 +19,11 @@ func newMemberLsCmd(d *Deps) *cli.Command {
 		Usage: "list members, their keys and what they can read",
 		Description: `Flags drift: a member team.yaml lists for an environment whose file is not
 yet encrypted to them, or a key the file is still encrypted to that team.yaml
-no longer lists (run envsafe sync). Drift is checked where you can decrypt.`,
+no longer lists (run envsafe sync). Drift is checked where you can decrypt.
+
+Examples:
+   envsafe member ls
+   envsafe member ls --json | jq '.members[] | {name, environments}'`,
 		Flags: []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
 		Action: func(c *cli.Context) error {
 			return runMemberLs(c.Context, d, c.Bool("json"))

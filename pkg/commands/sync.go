@@ -17,7 +17,10 @@ func newSyncCmd(d *Deps) *cli.Command {
 		Description: `Run it after a change to team.yaml arrives (a teammate's pull request, a
 merge): every environment you can decrypt whose file is encrypted to other
 keys than team.yaml lists is re-encrypted to exactly those keys. The others are
-listed: only one of their members can re-encrypt them.`,
+listed: only one of their members can re-encrypt them.
+
+Examples:
+   git pull && envsafe sync && git commit -am "envsafe sync" && git push`,
 		Action: func(c *cli.Context) error {
 			return runSync(c.Context, d)
 		},

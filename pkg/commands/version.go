@@ -11,6 +11,8 @@ func newVersionCmd(d *Deps) *cli.Command {
 	return &cli.Command{
 		Name:  "version",
 		Usage: "print envsafe's version",
+		Description: `Examples:
+   envsafe version`,
 		Action: func(c *cli.Context) error {
 			fmt.Fprintf(d.Stdout, "envsafe %s (%s, %s/%s)\n", d.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 			return nil

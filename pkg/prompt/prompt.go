@@ -31,25 +31,43 @@ type Prompter interface {
 type Terminal struct {
 	In  *os.File
 	Out *os.File
+	// NoColor draws prompts without colour or symbols (NO_COLOR is set).
+	NoColor bool
+}
+
+// templates returns plain templates when colour is off, nil for promptui's
+// coloured defaults.
+func (t Terminal) templates() *promptui.PromptTemplates {
+	if !t.NoColor {
+		return nil
+	}
+	return &promptui.PromptTemplates{
+		Prompt:          "{{ . }}: ",
+		Valid:           "{{ . }}: ",
+		Invalid:         "{{ . }}: ",
+		Success:         "{{ . }}: ",
+		Confirm:         "{{ . }} [y/N]: ",
+		ValidationError: ">> {{ . }}",
+	}
 }
 
 // Password reads a masked line.
 func (t Terminal) Password(label string) (string, error) {
-	p := promptui.Prompt{Label: label, Mask: '*', Stdin: t.In, Stdout: nopCloser{t.Out}}
+	p := promptui.Prompt{Label: label, Mask: '*', Stdin: t.In, Stdout: nopCloser{t.Out}, Templates: t.templates()}
 	v, err := p.Run()
 	return v, translate(err)
 }
 
 // Input reads a line with a default.
 func (t Terminal) Input(label, def string, validate func(string) error) (string, error) {
-	p := promptui.Prompt{Label: label, Default: def, AllowEdit: true, Validate: validate, Stdin: t.In, Stdout: nopCloser{t.Out}}
+	p := promptui.Prompt{Label: label, Default: def, AllowEdit: true, Validate: validate, Stdin: t.In, Stdout: nopCloser{t.Out}, Templates: t.templates()}
 	v, err := p.Run()
 	return strings.TrimSpace(v), translate(err)
 }
 
 // Confirm asks a yes/no question.
 func (t Terminal) Confirm(label string) (bool, error) {
-	p := promptui.Prompt{Label: label, IsConfirm: true, Stdin: t.In, Stdout: nopCloser{t.Out}}
+	p := promptui.Prompt{Label: label, IsConfirm: true, Stdin: t.In, Stdout: nopCloser{t.Out}, Templates: t.templates()}
 	_, err := p.Run()
 	if errors.Is(err, promptui.ErrAbort) {
 		return false, nil
