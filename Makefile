@@ -2,9 +2,10 @@
 GO      ?= go
 BIN     := $(CURDIR)/.bin
 AGE_VERSION := v1.3.2
+GORELEASER_VERSION := v2.15.1
 export PATH := $(BIN):$(PATH)
 
-.PHONY: all build test demo tools vet clean generate
+.PHONY: all build test demo tools vet clean generate release-check
 
 all: build
 
@@ -28,6 +29,13 @@ demo: build
 
 clean:
 	rm -rf $(BIN)
+
+# Validate .goreleaser.yaml and build a snapshot of every target, no publishing.
+release-check: $(BIN)/goreleaser
+	GORELEASER=$(BIN)/goreleaser scripts/release-check
+
+$(BIN)/goreleaser:
+	GOBIN=$(BIN) $(GO) install github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION)
 
 # Regenerate the checked-in completion scripts and man page from the app.
 generate: build

@@ -52,6 +52,13 @@ func TestScripts(t *testing.T) {
 			t.Fatal("ENVSAFE_REQUIRE_NPM=1 but npm is not on PATH")
 		}
 	}
+	if os.Getenv("ENVSAFE_REQUIRE_EXAMPLES") == "1" {
+		for _, tool := range []string{"npm", "direnv", "ssh-keygen"} {
+			if _, err := exec.LookPath(tool); err != nil {
+				t.Fatalf("ENVSAFE_REQUIRE_EXAMPLES=1 but %s is not installed", tool)
+			}
+		}
+	}
 	if os.Getenv("ENVSAFE_REQUIRE_TOOLS") == "1" {
 		for _, tool := range []string{"age", "age-keygen", "git"} {
 			if _, err := exec.LookPath(tool); err != nil {
