@@ -29,6 +29,7 @@ func main() {
 }
 
 func run() int {
+	tuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	dir, err := os.Getwd()
@@ -54,6 +55,19 @@ func run() int {
 		Version:     buildVersion(),
 	}
 	return commands.Main(ctx, os.Args, d)
+}
+
+// tuneGC turns the collector off until the heap reaches 24 MiB. An envsafe
+// process lives for milliseconds and most of what it allocates stays live
+// until exit, so collecting costs time (stopping threads, page faults) and
+// frees little; the limit keeps any command at 10,000 secrets well under
+// 30 MiB. GOGC or GOMEMLIMIT set by the user win.
+func tuneGC() {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetGCPercent(-1)
+	debug.SetMemoryLimit(24 << 20)
 }
 
 // keychainTimeout reads ENVSAFE_KEYCHAIN_TIMEOUT (a Go duration such as 2s).

@@ -94,11 +94,7 @@ func runEnv(ctx context.Context, d *Deps, o runOpts) ([]string, error) {
 	if err := refuseConflicts(p, env); err != nil {
 		return nil, err
 	}
-	secrets := make(map[string]string, len(p.Secrets))
-	for name, secret := range p.Secrets {
-		secrets[name] = secret.Value
-	}
-	e := runner.BuildEnv(d.Environ(), secrets, o.preserve)
+	e := runner.BuildEnv(d.Environ(), p, o.preserve)
 	if len(e.Shadowed) > 0 {
 		d.warn("%s replaces inherited %s (keep yours with --preserve-env %s)",
 			env, strings.Join(e.Shadowed, ", "), strings.Join(e.Shadowed, ","))

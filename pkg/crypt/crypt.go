@@ -170,12 +170,17 @@ func Encrypt(plaintext []byte, recipients []Recipient) ([]byte, error) {
 }
 
 // Decrypt opens an armored age file. It returns all of the plaintext or none:
-// a file damaged anywhere fails with ErrCorrupt before any byte is released.
+// a file damaged anywhere fails with ErrCorrupt before any byte is released
+// (age authenticates the final chunk, and so the size, first).
 func Decrypt(armored []byte, id *Identity) ([]byte, error) {
-	if !bytes.HasPrefix(bytes.TrimLeft(armored, " \t\r\n"), []byte("-----BEGIN AGE ENCRYPTED FILE-----")) {
+	if !bytes.HasPrefix(bytes.TrimLeft(armored, " \t\r\n"), []byte(armorHeader)) {
 		return nil, fmt.Errorf("%w: no age armor header", ErrCorrupt)
 	}
-	r, err := age.Decrypt(armor.NewReader(bytes.NewReader(armored)), id.ids...)
+	bin, err := dearmor(armored)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	r, size, err := age.DecryptReaderAt(bytes.NewReader(bin), int64(len(bin)), id.ids...)
 	var noMatch *age.NoIdentityMatchError
 	if errors.As(err, &noMatch) {
 		return nil, ErrNoMatch
@@ -183,8 +188,8 @@ func Decrypt(armored []byte, id *Identity) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
-	plaintext, err := io.ReadAll(r)
-	if err != nil {
+	plaintext := make([]byte, size)
+	if _, err := r.ReadAt(plaintext, 0); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
 	return plaintext, nil

@@ -4,13 +4,12 @@
 package payload
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"iter"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -64,10 +63,6 @@ func New(env string) *Payload {
 // unique, times in UTC to the second, no HTML escaping. Equal payloads give
 // equal bytes, which is how the store avoids rewriting unchanged files.
 func (p *Payload) Encode() ([]byte, error) {
-	c := *p
-	c.Version = Version
-	c.Recipients = sortedUnique(p.Recipients)
-	c.Secrets = make(map[string]Secret, len(p.Secrets))
 	for name, s := range p.Secrets {
 		if err := ValidateName(name); err != nil {
 			return nil, err
@@ -75,43 +70,36 @@ func (p *Payload) Encode() ([]byte, error) {
 		if err := ValidateValue(name, s.Value); err != nil {
 			return nil, err
 		}
-		c.Secrets[name] = Secret{Value: s.Value, Updated: s.Updated.UTC().Truncate(time.Second)}
 	}
-	if len(c.Conflicts) == 0 {
-		c.Conflicts = nil
-	}
-	for name, cf := range c.Conflicts {
+	for name, cf := range p.Conflicts {
 		if err := validateConflict(name, cf); err != nil {
 			return nil, err
 		}
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(&c); err != nil {
-		return nil, fmt.Errorf("encoding payload: %w", err)
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	return p.encode(sortedUnique(p.Recipients))
 }
 
 // Decode parses data and checks it belongs to env. Every failure wraps
 // ErrMalformed or ErrWrongEnvironment and names no value.
 func Decode(data []byte, env string) (*Payload, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	var p Payload
-	if err := dec.Decode(&p); err != nil {
-		// The decoder's message can quote payload bytes; keep only the kind.
+	p, err := parse(data)
+	if err != nil {
+		// Say only what kind of problem it is: the bytes are secrets.
 		return nil, fmt.Errorf("%w: not the JSON envsafe writes", ErrMalformed)
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("%w: data after the JSON document", ErrMalformed)
+	if err := check(p, env); err != nil {
+		return nil, err
 	}
+	return p, nil
+}
+
+// check applies the rules a payload must meet beyond JSON syntax.
+func check(p *Payload, env string) error {
 	if p.Version != Version {
-		return nil, fmt.Errorf("%w: format version %d, this envsafe reads %d", ErrMalformed, p.Version, Version)
+		return fmt.Errorf("%w: format version %d, this envsafe reads %d", ErrMalformed, p.Version, Version)
 	}
 	if p.Environment != env {
-		return nil, fmt.Errorf("%w: it is for %q, not %q", ErrWrongEnvironment, p.Environment, env)
+		return fmt.Errorf("%w: it is for %q, not %q", ErrWrongEnvironment, p.Environment, env)
 	}
 	if p.Secrets == nil {
 		p.Secrets = map[string]Secret{}
@@ -119,20 +107,23 @@ func Decode(data []byte, env string) (*Payload, error) {
 	if p.Recipients == nil {
 		p.Recipients = []string{}
 	}
+	if len(p.Conflicts) == 0 {
+		p.Conflicts = nil
+	}
 	for name, s := range p.Secrets {
 		if err := ValidateName(name); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+			return fmt.Errorf("%w: %w", ErrMalformed, err)
 		}
 		if err := ValidateValue(name, s.Value); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+			return fmt.Errorf("%w: %w", ErrMalformed, err)
 		}
 	}
 	for name, cf := range p.Conflicts {
 		if err := validateConflict(name, cf); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+			return fmt.Errorf("%w: %w", ErrMalformed, err)
 		}
 	}
-	return &p, nil
+	return nil
 }
 
 func validateConflict(name string, c Conflict) error {
@@ -147,6 +138,26 @@ func validateConflict(name string, c Conflict) error {
 		}
 	}
 	return nil
+}
+
+// Len is the number of secrets.
+func (p *Payload) Len() int { return len(p.Secrets) }
+
+// Lookup returns a secret's value.
+func (p *Payload) Lookup(name string) (string, bool) {
+	s, ok := p.Secrets[name]
+	return s.Value, ok
+}
+
+// All yields every secret's name and value, in no particular order.
+func (p *Payload) All() iter.Seq2[string, string] {
+	return func(yield func(string, string) bool) {
+		for name, s := range p.Secrets {
+			if !yield(name, s.Value) {
+				return
+			}
+		}
+	}
 }
 
 // Names returns the secret names in sorted order.
@@ -213,7 +224,7 @@ func ValidateValue(name, value string) error {
 		return fmt.Errorf("value of %s is %d bytes; the limit is %d", name, len(value), MaxValueSize)
 	case !utf8.ValidString(value):
 		return fmt.Errorf("value of %s is not UTF-8 text", name)
-	case bytes.IndexByte([]byte(value), 0) >= 0:
+	case strings.IndexByte(value, 0) >= 0:
 		return fmt.Errorf("value of %s contains a NUL byte, which no environment variable can hold", name)
 	}
 	return nil
@@ -247,11 +258,12 @@ func printable(s string) string {
 // It is for showing a file (git diff), never for using its secrets, where
 // the binding to the expected environment matters.
 func DecodeAnyEnvironment(data []byte) (*Payload, error) {
-	var head struct {
-		Environment string `json:"environment"`
-	}
-	if err := json.Unmarshal(data, &head); err != nil {
+	p, err := parse(data)
+	if err != nil {
 		return nil, fmt.Errorf("%w: not the JSON envsafe writes", ErrMalformed)
 	}
-	return Decode(data, head.Environment)
+	if err := check(p, p.Environment); err != nil {
+		return nil, err
+	}
+	return p, nil
 }

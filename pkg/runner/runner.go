@@ -8,6 +8,7 @@ package runner
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -34,6 +35,34 @@ type ExitError struct{ Code int }
 
 func (e *ExitError) Error() string { return fmt.Sprintf("command exited with status %d", e.Code) }
 
+// Secrets is what BuildEnv needs of the decrypted environment; a
+// *payload.Payload is one, so no copy of 10,000 secrets is made.
+type Secrets interface {
+	Len() int
+	Lookup(name string) (string, bool)
+	All() iter.Seq2[string, string]
+}
+
+// Map adapts a plain map to Secrets.
+type Map map[string]string
+
+// Len is the number of secrets.
+func (m Map) Len() int { return len(m) }
+
+// Lookup returns a secret's value.
+func (m Map) Lookup(name string) (string, bool) { v, ok := m[name]; return v, ok }
+
+// All yields every secret.
+func (m Map) All() iter.Seq2[string, string] {
+	return func(yield func(string, string) bool) {
+		for k, v := range m {
+			if !yield(k, v) {
+				return
+			}
+		}
+	}
+}
+
 // Env is the environment for the child and what the user should hear about.
 type Env struct {
 	Vars []string
@@ -45,44 +74,56 @@ type Env struct {
 
 // BuildEnv overlays secrets on the inherited environment. A secret wins over
 // an inherited variable (the encrypted file is the source of truth) unless
-// its name is in preserve.
-func BuildEnv(inherited []string, secrets map[string]string, preserve []string) Env {
+// its name is in preserve. Order does not matter to programs, so secrets are
+// not sorted: with 10,000 of them sorting would cost more than the rest of
+// the work together. All NAME=VALUE strings share one allocation.
+func BuildEnv(inherited []string, secrets Secrets, preserve []string) Env {
 	var e Env
-	vars := make([]string, 0, len(inherited)+len(secrets))
-	seen := make(map[string]bool, len(secrets))
+	inheritedValue := make(map[string]string, len(inherited))
+	vars := make([]string, 0, len(inherited)+secrets.Len())
 	for _, kv := range inherited {
 		name, value, _ := strings.Cut(kv, "=")
-		secret, ok := secrets[name]
-		if !ok || seen[name] {
-			if !ok {
-				vars = append(vars, kv)
-			}
+		if _, dup := inheritedValue[name]; dup {
 			continue
 		}
-		seen[name] = true
-		if slices.Contains(preserve, name) {
+		inheritedValue[name] = value
+		secret, ok := secrets.Lookup(name)
+		switch {
+		case !ok:
 			vars = append(vars, kv)
-			continue
-		}
-		if value != secret {
+		case slices.Contains(preserve, name):
+			vars = append(vars, kv)
+		case value != secret:
 			e.Shadowed = append(e.Shadowed, name)
 		}
-		vars = append(vars, name+"="+secret)
 	}
-	names := make([]string, 0, len(secrets))
-	for name := range secrets {
-		names = append(names, name)
+	size := 0
+	for name, value := range secrets.All() {
+		size += len(name) + 1 + len(value)
 	}
-	sort.Strings(names)
-	for _, name := range names {
+	var b strings.Builder
+	b.Grow(size)
+	type span struct{ start, end int }
+	spans := make([]span, 0, secrets.Len())
+	for name, value := range secrets.All() {
 		if isRisky(name) {
 			e.Risky = append(e.Risky, name)
 		}
-		if !seen[name] {
-			vars = append(vars, name+"="+secrets[name])
+		if _, inherited := inheritedValue[name]; inherited && slices.Contains(preserve, name) {
+			continue // the inherited value was kept above
 		}
+		start := b.Len()
+		b.WriteString(name)
+		b.WriteByte('=')
+		b.WriteString(value)
+		spans = append(spans, span{start, b.Len()})
+	}
+	all := b.String()
+	for _, sp := range spans {
+		vars = append(vars, all[sp.start:sp.end])
 	}
 	sort.Strings(e.Shadowed)
+	sort.Strings(e.Risky)
 	e.Vars = vars
 	return e
 }

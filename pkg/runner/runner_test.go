@@ -6,16 +6,18 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
 
 func TestBuildEnvSecretsWinUnlessPreserved(t *testing.T) {
 	inherited := []string{"HOME=/home/a", "API_KEY=old", "SAME=1", "KEEP=mine", "PATH=/bin"}
-	secrets := map[string]string{"API_KEY": "new", "SAME": "1", "KEEP": "theirs", "NEW": "x$HOME", "LD_PRELOAD": "/evil.so"}
+	secrets := Map{"API_KEY": "new", "SAME": "1", "KEEP": "theirs", "NEW": "x$HOME", "LD_PRELOAD": "/evil.so"}
 	e := BuildEnv(inherited, secrets, []string{"KEEP"})
-	want := []string{"HOME=/home/a", "API_KEY=new", "SAME=1", "KEEP=mine", "PATH=/bin", "LD_PRELOAD=/evil.so", "NEW=x$HOME"}
-	if !reflect.DeepEqual(e.Vars, want) {
+	want := []string{"API_KEY=new", "HOME=/home/a", "KEEP=mine", "LD_PRELOAD=/evil.so", "NEW=x$HOME", "PATH=/bin", "SAME=1"}
+	got := slices.Sorted(slices.Values(e.Vars))
+	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("Vars =\n%q\nwant\n%q", e.Vars, want)
 	}
 	if !reflect.DeepEqual(e.Shadowed, []string{"API_KEY"}) {
@@ -27,7 +29,7 @@ func TestBuildEnvSecretsWinUnlessPreserved(t *testing.T) {
 }
 
 func TestBuildEnvKeepsOneCopyOfDuplicatedInheritedNames(t *testing.T) {
-	e := BuildEnv([]string{"A=1", "A=2"}, map[string]string{"A": "s"}, nil)
+	e := BuildEnv([]string{"A=1", "A=2"}, Map{"A": "s"}, nil)
 	if !reflect.DeepEqual(e.Vars, []string{"A=s"}) {
 		t.Fatalf("Vars = %q", e.Vars)
 	}

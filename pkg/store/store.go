@@ -281,12 +281,17 @@ func readLimited(path string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
+	// Size the buffer from the file, so a 1 MiB environment is read with one
+	// allocation rather than a dozen doublings.
+	var buf bytes.Buffer
+	if fi, err := f.Stat(); err == nil && fi.Size() <= limit {
+		buf.Grow(int(fi.Size()) + 1)
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(f, limit+1)); err != nil {
 		return nil, err
 	}
-	if int64(len(data)) > limit {
+	if int64(buf.Len()) > limit {
 		return nil, fmt.Errorf("%w of %d MiB", errTooLarge, limit>>20)
 	}
-	return data, nil
+	return buf.Bytes(), nil
 }

@@ -1,0 +1,87 @@
+package crypt
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+)
+
+const (
+	armorHeader  = "-----BEGIN AGE ENCRYPTED FILE-----"
+	armorFooter  = "-----END AGE ENCRYPTED FILE-----"
+	armorColumns = 64
+	// armorWhitespace is how much blank space age tolerates around armor.
+	armorWhitespace = 1024
+)
+
+var errArmor = errors.New("invalid armor")
+
+// dearmor decodes age's ASCII armor in one pass, accepting exactly what
+// filippo.io/age/armor's reader accepts (FuzzDearmor checks this): blank
+// lines before the header, LF or CRLF line ends, full 64-column lines of
+// strict base64 and one shorter last line, and only blank space after the
+// footer. age's reader decodes line by line through a bufio.Reader; this
+// decodes the whole body with one call, which matters for `envsafe run`.
+func dearmor(data []byte) ([]byte, error) {
+	rest := data
+	line := func() ([]byte, bool) {
+		if len(rest) == 0 {
+			return nil, false
+		}
+		i := bytes.IndexByte(rest, '\n')
+		var l []byte
+		if i < 0 {
+			l, rest = rest, nil
+		} else {
+			l, rest = rest[:i], rest[i+1:]
+		}
+		return bytes.TrimSuffix(l, []byte("\r")), true
+	}
+	skipped := 0
+	for {
+		l, ok := line()
+		if !ok {
+			return nil, errArmor
+		}
+		if len(bytes.TrimSpace(l)) == 0 {
+			if skipped += len(l) + 1; skipped > armorWhitespace {
+				return nil, errArmor
+			}
+			continue
+		}
+		if string(l) != armorHeader {
+			return nil, errArmor
+		}
+		break
+	}
+	body := make([]byte, 0, len(rest))
+	for {
+		l, ok := line()
+		if !ok {
+			return nil, errArmor
+		}
+		if string(l) == armorFooter {
+			break
+		}
+		if len(l) == 0 || len(l) > armorColumns || bytes.ContainsAny(l, "\r\n") {
+			return nil, errArmor
+		}
+		body = append(body, l...)
+		if len(l) < armorColumns || bytes.HasSuffix(l, []byte("=")) {
+			// A short (or padded) line ends the data: the footer must follow.
+			if f, ok := line(); !ok || string(f) != armorFooter {
+				return nil, errArmor
+			}
+			break
+		}
+	}
+	if len(rest) >= armorWhitespace || len(bytes.TrimSpace(rest)) != 0 {
+		return nil, errArmor
+	}
+	out := make([]byte, base64.StdEncoding.DecodedLen(len(body)))
+	n, err := base64.StdEncoding.Strict().Decode(out, body)
+	if err != nil {
+		return nil, errArmor
+	}
+	return out[:n], nil
+}
