@@ -12,7 +12,7 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-func newIdentity(t *testing.T, pq bool) (*Identity, Recipient) {
+func newIdentity(t testing.TB, pq bool) (*Identity, Recipient) {
 	t.Helper()
 	secret, public, err := Generate(pq)
 	if err != nil {
