@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -102,5 +103,34 @@ func TestGitignoreHidingEnvsafeIsWarned(t *testing.T) {
 		if got := strings.Contains(h.stderr.String(), "also ignores .envsafe/"); got != c.warn {
 			t.Errorf(".gitignore %q: warned = %v, want %v", c.gitignore, got, c.warn)
 		}
+	}
+}
+
+// TestRunPathTouchesNothingItDoesNotNeed: with ENVSAFE_IDENTITY and -e,
+// `run` must not ask the keychain or parse team.yaml — each costs time on
+// every command a developer starts.
+func TestRunPathTouchesNothingItDoesNotNeed(t *testing.T) {
+	h := newHarness(t)
+	h.must("init", "-e", "production")
+	h.must("set", "-e", "production", "A=1")
+	secret := h.kc.Entries()["identity"]
+	h.env["ENVSAFE_IDENTITY"] = secret
+	h.kc.Err = errors.New("the keychain was asked")
+	team := filepath.Join(h.deps.Dir, ".envsafe", "team.yaml")
+	if err := os.WriteFile(team, []byte("{{ not yaml"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	calls := h.recordExec()
+	h.deps.Environ = func() []string { return nil }
+	h.env["PATH"] = os.Getenv("PATH")
+	if code := h.run("run", "-e", "production", "--", "true"); code != 0 {
+		t.Fatalf("exit %d: %s", code, h.stderr)
+	}
+	if len(*calls) != 1 || !slices.Contains((*calls)[0].env, "A=1") {
+		t.Fatalf("exec calls %+v", *calls)
+	}
+	// Without -e the default comes from team.yaml, which is now broken.
+	if code := h.run("run", "--", "true"); code != ExitRunFailed {
+		t.Fatalf("exit %d: team.yaml should have been read for the default", code)
 	}
 }
