@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/envsafe/envsafe/pkg/commands"
+	"github.com/envsafe/envsafe/pkg/hardening"
 	"github.com/envsafe/envsafe/pkg/keychain"
 	"github.com/envsafe/envsafe/pkg/prompt"
 	"github.com/envsafe/envsafe/pkg/runner"
@@ -29,6 +30,8 @@ func main() {
 }
 
 func run() int {
+	// Before any secret is read: no core dumps, no /proc snooping.
+	hardening.NoDump()
 	tuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
