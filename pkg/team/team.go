@@ -7,7 +7,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
+	"time"
 
 	"github.com/envsafe/envsafe/pkg/crypt"
 	"go.yaml.in/yaml/v3"
@@ -39,6 +41,10 @@ type Team struct {
 	Default      string
 	Members      []Member
 	Environments []Environment
+	// MaxAge is the optional top-level max_age map: how long a secret of
+	// an environment may go unchanged before `envsafe check` calls it
+	// stale. Nil when team.yaml has none; environments not in it have no limit.
+	MaxAge map[string]time.Duration
 }
 
 // validName checks a name against a first-character set and a rest set,
@@ -155,6 +161,7 @@ type rawTeam struct {
 	Default      string    `yaml:"default"`
 	Members      yaml.Node `yaml:"members"`
 	Environments yaml.Node `yaml:"environments"`
+	MaxAge       yaml.Node `yaml:"max_age"`
 }
 
 // Parse reads team.yaml and checks that it is consistent: known version,
@@ -182,6 +189,9 @@ func Parse(data []byte) (*Team, error) {
 	}
 	if len(t.Environments) == 0 {
 		return nil, fmt.Errorf("%w: no environments", ErrInvalid)
+	}
+	if err := t.decodeMaxAge(&raw.MaxAge); err != nil {
+		return nil, err
 	}
 	if t.Default == "" {
 		t.Default = t.Environments[0].Name
@@ -286,6 +296,9 @@ func (t *Team) Marshal() ([]byte, error) {
 		str("members"), members,
 		str("environments"), envs,
 	}}
+	if maxAge := t.marshalMaxAge(); maxAge != nil {
+		root.Content = append(root.Content, str("max_age"), maxAge)
+	}
 	var buf bytes.Buffer
 	buf.WriteString(header)
 	enc := yaml.NewEncoder(&buf)
@@ -306,7 +319,7 @@ func (t *Team) Marshal() ([]byte, error) {
 
 // Clone returns a deep copy, so a change can be checked before it is kept.
 func (t *Team) Clone() *Team {
-	c := &Team{Default: t.Default, Members: slices.Clone(t.Members)}
+	c := &Team{Default: t.Default, Members: slices.Clone(t.Members), MaxAge: maps.Clone(t.MaxAge)}
 	for _, e := range t.Environments {
 		c.Environments = append(c.Environments, Environment{Name: e.Name, Members: slices.Clone(e.Members)})
 	}
