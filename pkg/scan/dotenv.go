@@ -1,0 +1,51 @@
+package scan
+
+import (
+	"path"
+	"strings"
+)
+
+// isTemplate says whether a suffix marks an .env file meant to be
+// committed: examples with placeholder values, and dotenv-vault's
+// encrypted file. Their content is still scanned like any file's.
+func isTemplate(suffix string) bool {
+	switch suffix {
+	case "example", "sample", "template", "tmpl", "tpl", "dist", "defaults", "schema", "vault":
+		return true
+	}
+	return false
+}
+
+// IsDotenvFile reports whether a path names a plaintext .env file: .env,
+// .env.production, .env-local, .env_test and the like, but not templates
+// such as .env.example, nor .envrc or .envsafe.
+func IsDotenvFile(p string) bool {
+	base := path.Base(p)
+	rest, ok := strings.CutPrefix(base, ".env")
+	if !ok {
+		return false
+	}
+	if rest == "" {
+		return true
+	}
+	if rest[0] != '.' && rest[0] != '-' && rest[0] != '_' {
+		return false
+	}
+	for _, part := range strings.FieldsFunc(strings.ToLower(rest[1:]), func(r rune) bool { return r == '.' || r == '-' || r == '_' }) {
+		if isTemplate(part) {
+			return false
+		}
+	}
+	return true
+}
+
+// InEnvsafeDir reports a path inside an .envsafe folder: ciphertext and
+// team.yaml, which are never findings.
+func InEnvsafeDir(p string) bool {
+	for _, part := range strings.Split(p, "/") {
+		if part == ".envsafe" {
+			return true
+		}
+	}
+	return false
+}
