@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"filippo.io/age"
@@ -183,6 +184,13 @@ func Decrypt(armored []byte, id *Identity) ([]byte, error) {
 	r, size, err := age.DecryptReaderAt(bytes.NewReader(bin), int64(len(bin)), id.ids...)
 	var noMatch *age.NoIdentityMatchError
 	if errors.As(err, &noMatch) {
+		// age skips stanzas it does not recognise (they may be for plugins),
+		// so a changed type in one's own stanza would read as "not for
+		// you". envsafe only ever encrypts to the kinds below: any other
+		// kind means the file was changed, or not written by envsafe.
+		if len(noMatch.StanzaTypes) == 0 || slices.ContainsFunc(noMatch.StanzaTypes, unknownStanza) {
+			return nil, fmt.Errorf("%w: a recipient of a kind envsafe never encrypts to", ErrCorrupt)
+		}
 		return nil, ErrNoMatch
 	}
 	if err != nil {
@@ -193,6 +201,16 @@ func Decrypt(armored []byte, id *Identity) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
 	return plaintext, nil
+}
+
+// unknownStanza reports a recipient stanza type that no recipient
+// ParseRecipient accepts would write.
+func unknownStanza(typ string) bool {
+	switch typ {
+	case "X25519", "mlkem768x25519", "ssh-ed25519", "ssh-rsa":
+		return false
+	}
+	return true
 }
 
 // Short shortens a public key for messages: post-quantum keys are nearly

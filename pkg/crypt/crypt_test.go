@@ -6,9 +6,12 @@ import (
 	"crypto/rand"
 	"encoding/pem"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 
+	"filippo.io/age"
+	"filippo.io/age/armor"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -166,4 +169,62 @@ func flipBase64(line string) string {
 		b[i] = 'A'
 	}
 	return string(b)
+}
+
+// TestDecryptRefusesStanzasEnvsafeNeverWrites: age skips recipient stanzas
+// it does not know, so a changed type in one's own stanza, or a file
+// encrypted with a passphrase, would otherwise read as "not a recipient".
+func TestDecryptRefusesStanzasEnvsafeNeverWrites(t *testing.T) {
+	alice, ar := newIdentity(t, false)
+	file, err := Encrypt([]byte("secret payload"), []Recipient{ar})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, err := io.ReadAll(armor.NewReader(bytes.NewReader(file)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	renamed := bytes.Replace(bin, []byte("\n-> X25519 "), []byte("\n-> X25518 "), 1)
+	if bytes.Equal(renamed, bin) {
+		t.Fatal("no X25519 stanza found")
+	}
+	scrypt, err := age.NewScryptRecipient("passphrase")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scrypt.SetWorkFactor(10)
+	var withPassphrase bytes.Buffer
+	aw := armor.NewWriter(&withPassphrase)
+	w, err := age.Encrypt(aw, scrypt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("secret payload"))
+	w.Close()
+	aw.Close()
+	for name, data := range map[string][]byte{
+		"stanza type changed":  armored(t, renamed),
+		"passphrase-encrypted": withPassphrase.Bytes(),
+	} {
+		got, err := Decrypt(data, alice)
+		if !errors.Is(err, ErrCorrupt) || got != nil {
+			t.Errorf("%s: Decrypt() = %q, %v; want ErrCorrupt", name, got, err)
+		}
+	}
+	// Control: an intact file for someone else is still "not a recipient".
+	bob, _ := newIdentity(t, false)
+	if _, err := Decrypt(file, bob); !errors.Is(err, ErrNoMatch) {
+		t.Fatalf("other identity: err = %v, want ErrNoMatch", err)
+	}
+}
+
+func armored(t *testing.T, bin []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	aw := armor.NewWriter(&buf)
+	aw.Write(bin)
+	if err := aw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }

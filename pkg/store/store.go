@@ -252,7 +252,10 @@ func (s *Store) notRecipient(env string, id *crypt.Identity, t *team.Team) error
 		t, _ = s.Team()
 	}
 	if t != nil && t.CanRead(env, id.Public()) {
-		return hint.With(err, "team.yaml lists you for "+env+" but the file was not re-encrypted since: ask a member of "+env+" to run `envsafe sync`")
+		// A damaged copy of one's own recipient stanza looks exactly like
+		// this too (age cannot tell them apart), hence the second hint.
+		return hint.With(hint.With(err, "if you could read it before, check who changed it: `git log -- "+s.Rel(s.EnvPath(env))+"`"),
+			"team.yaml lists you for "+env+" but the file was not re-encrypted since: ask a member of "+env+" to run `envsafe sync`")
 	}
 	return hint.With(err, "send your public key (`envsafe identity show`) to a member of "+env+", who runs `envsafe member add NAME KEY -e "+env+"`")
 }
