@@ -132,6 +132,12 @@ func Init(root string, t *team.Team) (_ *Store, err error) {
 			os.RemoveAll(s.Dir()) // never leave a half-made project behind
 		}
 	}()
+	// Every writer in .envsafe holds the lock, init included (see lock).
+	unlock, err := s.lock(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	if err := atomicfile.Write(filepath.Join(s.Dir(), ".gitignore"), []byte(".lock\n.*.tmp-*\n"), 0o644); err != nil {
 		return nil, err
 	}
@@ -273,7 +279,19 @@ func (s *Store) lock(ctx context.Context) (func(), error) {
 		}
 		return nil, fmt.Errorf("locking %s: %w", DirName, err)
 	}
+	removeStaleTemps(s.Dir())
 	return func() { l.Unlock() }, nil
+}
+
+// removeStaleTemps deletes the temporary files (atomicfile's .NAME.tmp-*)
+// of writers killed before they could rename them. Every writer in
+// .envsafe holds the lock, so while it is held such files can only be a
+// dead writer's; they hold nothing but ciphertext, but would pile up.
+func removeStaleTemps(dir string) {
+	stale, _ := filepath.Glob(filepath.Join(dir, ".*.tmp-*"))
+	for _, f := range stale {
+		os.Remove(f)
+	}
 }
 
 var errTooLarge = errors.New("file is larger than the limit")
