@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"maps"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/envsafe/envsafe/pkg/hint"
 	"github.com/zalando/go-keyring"
 )
 
@@ -93,6 +95,10 @@ func (s *System) call(ctx context.Context, op func() error) error {
 			return nil
 		case errors.Is(err, keyring.ErrNotFound):
 			return ErrNotFound
+		case strings.HasPrefix(err.Error(), "failed to unlock"):
+			// go-keyring's words when the collection is locked and the
+			// Secret Service found no prompter to ask for the password.
+			return hint.With(fmt.Errorf("%w: %s is locked and nothing could ask for its password", ErrUnavailable, backendName()), unlockHint)
 		default:
 			return fmt.Errorf("%w: %s: %w", ErrUnavailable, backendName(), err)
 		}
@@ -100,9 +106,12 @@ func (s *System) call(ctx context.Context, op func() error) error {
 		if errors.Is(ctx.Err(), context.Canceled) {
 			return ctx.Err()
 		}
-		return fmt.Errorf("%w: %s did not answer within %s (is it locked with nothing to unlock it?)", ErrUnavailable, backendName(), s.timeout)
+		return hint.With(fmt.Errorf("%w: %s did not answer within %s (is it locked with nothing to unlock it?)", ErrUnavailable, backendName(), s.timeout), unlockHint)
 	}
 }
+
+// unlockHint is the advice when the keychain is there but locked.
+const unlockHint = "unlock your keyring (log in to your desktop session, or open your keyring app), then try again"
 
 // Memory is an in-process keychain for tests and for the demo's throwaway
 // identity. Setting Err makes every call fail with it.
