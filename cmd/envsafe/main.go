@@ -4,16 +4,21 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/envsafe/envsafe/pkg/audit"
 	"github.com/envsafe/envsafe/pkg/commands"
 	"github.com/envsafe/envsafe/pkg/hardening"
 	"github.com/envsafe/envsafe/pkg/keychain"
@@ -54,8 +59,10 @@ func run() int {
 		Dir:         dir,
 		GitUserName: gitUserName,
 		Git:         git,
+		GitStream:   gitStream,
 		SelfCommand: selfCommand,
 		Version:     buildVersion(),
+		Audit:       audit.New(audit.DefaultDir(runtime.GOOS, os.Getenv)),
 	}
 	return commands.Main(ctx, os.Args, d)
 }
@@ -93,6 +100,34 @@ func git(dir string, args ...string) ([]byte, error) {
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
 	return cmd.Output()
+}
+
+// gitStream runs git and hands its stdout to read while it runs, for
+// output too large to hold (scan --history reads git log -p).
+func gitStream(dir string, args []string, read func(io.Reader) error) error {
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	rerr := read(out)
+	if rerr != nil {
+		cmd.Process.Kill()
+	}
+	werr := cmd.Wait()
+	if rerr != nil {
+		return rerr
+	}
+	if werr != nil {
+		return fmt.Errorf("%w: %s", werr, bytes.TrimSpace(stderr.Bytes()))
+	}
+	return nil
 }
 
 // selfCommand is how git hooks and drivers should call envsafe: by name

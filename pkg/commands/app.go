@@ -63,6 +63,12 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 no access, 4 no identity,
 			newMemberCmd(d),
 			newSyncCmd(d),
 			newRotateCmd(d),
+			newScanCmd(d),
+			newHookCmd(d),
+			newCheckCmd(d),
+			newDiffCmd(d),
+			newLogCmd(d),
+			newAuditCmd(d),
 			newGitCmd(d),
 			newIdentityCmd(d),
 			newVersionCmd(d),
@@ -73,6 +79,7 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 no access, 4 no identity,
 	app.Action = unknownCommand("", app.Commands)
 	for _, c := range app.Commands {
 		setUsageErrors(c, "")
+		setCommandNames(d, c, "")
 	}
 	return app
 }

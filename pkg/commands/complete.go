@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/envsafe/envsafe/pkg/exportfmt"
+	"github.com/envsafe/envsafe/pkg/secretgen"
 	"github.com/urfave/cli/v2"
 )
 
@@ -155,8 +156,10 @@ func flagNames(cmd *cli.Command, app *cli.App) []string {
 // flagValues offers the values a flag can take.
 func flagValues(ctx context.Context, d *Deps, flag string) []string {
 	switch flag {
-	case "env":
+	case "env", "against":
 		return envNames(d)
+	case "charset":
+		return secretgen.Charsets()
 	case "format":
 		return strings.Split(strings.ReplaceAll(exportfmt.FormatNames, " ", ""), ",")
 	case "dialect":
@@ -172,11 +175,15 @@ func flagValues(ctx context.Context, d *Deps, flag string) []string {
 // positionals offers what the n-th argument of cmd can be.
 func positionals(ctx context.Context, d *Deps, cmd string, n int, env string) []string {
 	switch cmd {
-	case "get", "rm", "set":
-		if cmd == "get" && n > 0 {
+	case "get", "rm", "set", "log":
+		if (cmd == "get" || cmd == "log") && n > 0 {
 			return nil
 		}
 		return secretNames(ctx, d, env)
+	case "diff":
+		if n < 2 {
+			return envNames(d)
+		}
 	case "member rm":
 		if n == 0 {
 			return memberNames(d)
@@ -189,7 +196,7 @@ func positionals(ctx context.Context, d *Deps, cmd string, n int, env string) []
 		if n == 0 {
 			return []string{"bash", "zsh", "fish", "powershell"}
 		}
-	case "import", "identity import", "run":
+	case "import", "identity import", "run", "scan":
 		return []string{completeFiles}
 	}
 	return nil

@@ -4,13 +4,16 @@
 package commands
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"time"
 
+	"github.com/envsafe/envsafe/pkg/audit"
 	"github.com/envsafe/envsafe/pkg/identity"
 	"github.com/envsafe/envsafe/pkg/keychain"
+	"github.com/envsafe/envsafe/pkg/payload"
 	"github.com/envsafe/envsafe/pkg/prompt"
 	"github.com/envsafe/envsafe/pkg/store"
 	"github.com/envsafe/envsafe/pkg/team"
@@ -40,12 +43,38 @@ type Deps struct {
 	GitUserName func() string
 	// Git runs git with args in dir and returns its stdout.
 	Git func(dir string, args ...string) ([]byte, error)
+	// GitStream runs git with args in dir and hands its stdout to read as
+	// it comes, for output too large to hold (git log -p). Nil falls back
+	// to Git.
+	GitStream func(dir string, args []string, read func(io.Reader) error) error
 	// SelfCommand says how git should call envsafe back (diff and merge
 	// drivers): "envsafe" when that is on PATH, else this binary's path.
 	// A function, so commands that do not need it do not pay for it.
 	SelfCommand func() string
 	// Version is the build's version, stamped by the release.
 	Version string
+	// Audit is the local log every decryption is appended to (see
+	// auditlog.go); nil keeps none.
+	Audit *audit.Log
+
+	// command and args are the running command ("get", "git textconv")
+	// and its arguments, for the audit log; set before its action runs.
+	command     string
+	args        []string
+	auditWarned bool
+}
+
+// gitStream runs git through GitStream, or through Git where that is all
+// there is.
+func (d *Deps) gitStream(dir string, args []string, read func(io.Reader) error) error {
+	if d.GitStream != nil {
+		return d.GitStream(dir, args, read)
+	}
+	out, err := d.Git(dir, args...)
+	if err != nil {
+		return err
+	}
+	return read(bytes.NewReader(out))
 }
 
 // EnvEnv names the variable that picks the environment when -e is not given.
@@ -67,7 +96,11 @@ func (d *Deps) getenv(name string) string {
 }
 
 func (d *Deps) project() (*store.Store, error) {
-	return store.Find(d.Dir)
+	s, err := store.Find(d.Dir)
+	if err == nil && d.Audit != nil {
+		s.OnDecrypt = func(env string, p *payload.Payload) { d.auditDecrypt(s.Root(), env, p) }
+	}
+	return s, err
 }
 
 func (d *Deps) identity(ctx context.Context) (*identity.Resolved, error) {

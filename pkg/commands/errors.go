@@ -61,13 +61,16 @@ func usagef(cmd, format string, args ...any) error {
 // ExitCode maps an error to the process exit status.
 func ExitCode(err error) int {
 	var (
-		usage *usageError
-		run   *runError
-		child *runner.ExitError
+		usage    *usageError
+		run      *runError
+		child    *runner.ExitError
+		findings *findingsError
 	)
 	switch {
 	case err == nil:
 		return ExitOK
+	case errors.As(err, &findings):
+		return ExitFailure
 	case errors.As(err, &child):
 		return child.Code
 	case errors.As(err, &run):
@@ -93,7 +96,12 @@ func report(w io.Writer, err error) {
 		fmt.Fprintln(w, "envsafe: interrupted")
 		return
 	}
-	fmt.Fprintf(w, "envsafe: error: %v\n", err)
+	var findings *findingsError
+	if errors.As(err, &findings) {
+		fmt.Fprintf(w, "envsafe: %s\n", findings.summary)
+	} else {
+		fmt.Fprintf(w, "envsafe: error: %v\n", err)
+	}
 	for _, h := range hint.All(err) {
 		fmt.Fprintf(w, "envsafe: hint: %s\n", h)
 	}

@@ -68,6 +68,7 @@ func runGitTextconv(ctx context.Context, d *Deps, file string) error {
 	var t *team.Team
 	if s, err := d.project(); err == nil {
 		t, _ = s.Team()
+		d.auditDecrypt(s.Root(), p.Environment, p)
 	}
 	for _, r := range p.Recipients {
 		name := crypt.Short(r)

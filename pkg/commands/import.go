@@ -114,7 +114,7 @@ func runImport(ctx context.Context, d *Deps, o importOpts) error {
 		return err
 	}
 	warnIfIgnored(d, s)
-	return nil
+	return offerHook(d, s)
 }
 
 // readEnvFiles parses every file before anything is written. The same name

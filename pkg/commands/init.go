@@ -75,7 +75,7 @@ func runInit(ctx context.Context, d *Deps, o initOpts) error {
 		strings.Join(envs, ", "), envs[0], name, crypt.Short(id.Public()))
 	d.say("Next: `envsafe set NAME` or `envsafe import .env`, then commit .envsafe/.")
 	warnIfIgnored(d, s)
-	return nil
+	return offerHook(d, s)
 }
 
 // initAnswers settles the member name and environments from flags, then

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/envsafe/envsafe/pkg/team"
 	"github.com/urfave/cli/v2"
 )
 
@@ -26,7 +27,7 @@ func newLsCmd(d *Deps) *cli.Command {
    envsafe ls --json | jq -r '.[].name'`,
 		Flags: []cli.Flag{
 			envFlag(),
-			&cli.BoolFlag{Name: "long", Aliases: []string{"l"}, Usage: "also show when each secret last changed"},
+			&cli.BoolFlag{Name: "long", Aliases: []string{"l"}, Usage: "also show when each secret last changed, and which are older than max_age"},
 			&cli.BoolFlag{Name: "json", Usage: "print a JSON array of {name, updated}"},
 		},
 		Action: func(c *cli.Context) error {
@@ -43,6 +44,8 @@ type lsEntry struct {
 	Updated time.Time `json:"updated"`
 	// Conflict marks a secret a git merge left undecided.
 	Conflict bool `json:"conflict,omitempty"`
+	// Stale marks a secret older than the environment's max_age.
+	Stale bool `json:"stale,omitempty"`
 }
 
 func runLs(ctx context.Context, d *Deps, o lsOpts) error {
@@ -54,10 +57,21 @@ func runLs(ctx context.Context, d *Deps, o lsOpts) error {
 	if err != nil {
 		return err
 	}
+	var maxAge time.Duration
+	if o.long || o.json {
+		if t, err := s.Team(); err == nil {
+			maxAge = t.MaxAgeOf(env)
+		}
+	}
 	entries := []lsEntry{}
+	stale := 0
 	for _, name := range p.Names() {
 		_, conflict := p.Conflicts[name]
-		entries = append(entries, lsEntry{Name: name, Updated: p.Secrets[name].Updated, Conflict: conflict})
+		e := lsEntry{Name: name, Updated: p.Secrets[name].Updated, Conflict: conflict, Stale: isStale(p.Secrets[name].Updated, maxAge, d.Now())}
+		if e.Stale {
+			stale++
+		}
+		entries = append(entries, e)
 	}
 	warnConflicts(d, p, env)
 	switch {
@@ -69,9 +83,17 @@ func runLs(ctx context.Context, d *Deps, o lsOpts) error {
 		w := tabwriter.NewWriter(d.Stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(w, "NAME\tUPDATED\tAGE")
 		for _, e := range entries {
-			fmt.Fprintf(w, "%s\t%s\t%s\n", e.Name, e.Updated.UTC().Format(time.RFC3339), ago(d.Now().Sub(e.Updated)))
+			mark := ""
+			if e.Stale {
+				mark = "\tstale (max_age " + team.FormatDuration(maxAge) + ")"
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s%s\n", e.Name, e.Updated.UTC().Format(time.RFC3339), ago(d.Now().Sub(e.Updated)), mark)
 		}
-		return w.Flush()
+		err := w.Flush()
+		if stale > 0 {
+			d.say("%s older than the max_age of %s: rotate, then `envsafe check` passes.", plural(stale, "secret"), env)
+		}
+		return err
 	default:
 		for _, e := range entries {
 			fmt.Fprintln(d.Stdout, e.Name)

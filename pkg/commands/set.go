@@ -15,29 +15,43 @@ type setOpts struct {
 	env  string
 	args []string
 	file string
+	// generate makes random values (set_generate.go) in charset.
+	generate bool
+	charset  string
 }
 
 func newSetCmd(d *Deps) *cli.Command {
 	return &cli.Command{
 		Name:      "set",
 		Usage:     "store secrets",
-		ArgsUsage: "NAME=VALUE... | NAME",
+		ArgsUsage: "NAME=VALUE... | NAME | NAME... --generate [LEN]",
 		Description: `NAME=VALUE stores values given on the command line. A bare NAME reads the
 value from a hidden prompt on a terminal, or from stdin otherwise (one
 trailing newline removed), so it stays out of your shell history.
 --file stores a file's bytes exactly, for multi-line values such as PEM keys.
+--generate stores a new random value (crypto/rand) under each NAME, never
+shown: LEN characters (default 32, 16 to 4096) from --charset alnum (A-Z a-z
+0-9, the default), hex, base64 (URL-safe: A-Z a-z 0-9 - _) or ascii
+(printable, no space). Use it to rotate secrets your team issues.
 
 Examples:
    envsafe set DATABASE_URL
    printf %s "$TOKEN" | envsafe set API_TOKEN -e production
    envsafe set TLS_KEY --file server.key
-   envsafe set LOG_LEVEL=debug PORT=8080`,
+   envsafe set LOG_LEVEL=debug PORT=8080
+   envsafe set SESSION_SECRET --generate 64 -e production`,
 		Flags: []cli.Flag{
 			envFlag(),
 			&cli.StringFlag{Name: "file", Usage: "read the value of the single NAME from `PATH`, byte for byte"},
+			&cli.BoolFlag{Name: "generate", Usage: "store a new random value under each NAME, never shown (optional LEN argument, default 32)"},
+			&cli.StringFlag{Name: "charset", Value: "alnum", Usage: "characters of a --generate value: `SET` alnum, hex, base64 or ascii"},
 		},
 		Action: func(c *cli.Context) error {
-			return runSet(c.Context, d, setOpts{env: c.String("env"), args: c.Args().Slice(), file: c.String("file")})
+			if c.IsSet("charset") && !c.Bool("generate") {
+				return usagef("set", "--charset goes with --generate")
+			}
+			return runSet(c.Context, d, setOpts{env: c.String("env"), args: c.Args().Slice(), file: c.String("file"),
+				generate: c.Bool("generate"), charset: c.String("charset")})
 		},
 	}
 }
@@ -45,7 +59,11 @@ Examples:
 // runSet validates every argument before touching the project, so a typo in
 // the third pair leaves the first two unwritten too.
 func runSet(ctx context.Context, d *Deps, o setOpts) error {
-	values, err := setValues(d, o)
+	read := setValues
+	if o.generate {
+		read = generatedValues
+	}
+	values, err := read(d, o)
 	if err != nil {
 		return err
 	}
@@ -73,6 +91,9 @@ func runSet(ctx context.Context, d *Deps, o setOpts) error {
 	}
 	if len(unchanged) > 0 {
 		d.say("Unchanged in %s (same value): %s.", env, strings.Join(unchanged, ", "))
+	}
+	if o.generate {
+		sayGenerated(d, o, len(values))
 	}
 	return nil
 }

@@ -55,6 +55,9 @@ var (
 // Store is one project's .envsafe folder.
 type Store struct {
 	root string
+	// OnDecrypt, when set, is called after Read decrypts an environment
+	// file, with what it held: the audit log's hook.
+	OnDecrypt func(env string, p *payload.Payload)
 }
 
 // Open returns the store of a project rooted at root without checking it.
@@ -155,7 +158,10 @@ func Init(root string, t *team.Team) (_ *Store, err error) {
 // Read decrypts an environment. An environment listed in team.yaml whose
 // file does not exist yet reads as empty.
 func (s *Store) Read(env string, id *crypt.Identity) (*payload.Payload, error) {
-	p, _, err := s.read(env, id, nil)
+	p, plain, err := s.read(env, id, nil)
+	if err == nil && plain != nil && s.OnDecrypt != nil {
+		s.OnDecrypt(env, p)
+	}
 	return p, err
 }
 
