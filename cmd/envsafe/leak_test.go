@@ -398,6 +398,26 @@ esac`)
 	run(2, "man", "--bogus")
 	run(2, "nosuch-command")
 
+	// The secrets workflow: scan reports where values are (the inputs and
+	// the export above hold them) but never the values; generated values
+	// are never shown.
+	run(0, "scan", "--staged")
+	run(1, "scan")
+	run(0, "scan", "--history") // no commits yet
+	run(0, "hook", "install")
+	outside(1, "hook", "install")
+	run(0, "set", "GENERATED", "--generate")
+	run(2, "set", "GENERATED", "--generate", "3")
+	run(0, "check", "-e", "development")
+	run(1, "check", "-e", "nosuch")
+	run(0, "diff", "development", "production")
+	lt.do(leakStep{args: []string{"diff", "development", "production", "--values"}, want: 0, values: true})
+	run(2, "diff", "development")
+	run(0, "log")
+	run(2, "log", "1BAD")
+	run(0, "audit")
+	run(2, "audit", "--since", "soon")
+
 	// A wrong identity, then a tampered file, for every command that reads
 	// secrets: refused (exit 3, then 5), and silent about the values.
 	mallory, _ := newKey(t, lt.sandbox)
@@ -406,6 +426,7 @@ esac`)
 		{"get", "API_KEY"}, {"ls"}, {"export"}, {"run", "--", "true"}, {"edit"}, {"set", "X=1"}, {"rm", "API_KEY"},
 		{"import", filepath.Join(lt.root, "in", "good.env")}, {"sync"}, {"rotate"},
 		{"member", "add", "carol", bobKey, "--yes"},
+		{"check", "-e", "development"}, {"diff", "development", "production"},
 	}
 	exitFor := func(args []string, want int) int {
 		switch args[0] {
