@@ -32,9 +32,10 @@ const FileName = "audit.log"
 // about twice this.
 const RotateSize = 1 << 20
 
-// maxNamesBytes bounds the names listed in one line, so a line stays a few
-// kilobytes whatever the environment; Entry.Count always says how many.
-const maxNamesBytes = 3 << 10
+// MaxNamesBytes bounds the names listed in one line (3 bytes of quoting
+// and comma counted per name), so a line stays a few kilobytes whatever the
+// environment; Entry.Count always says how many there were.
+const MaxNamesBytes = 3 << 10
 
 // Entry is one line of the log.
 type Entry struct {
@@ -149,7 +150,7 @@ func NewEntry(now time.Time, project, env, command string, names []string) Entry
 	for _, n := range names {
 		total += len(n) + 3
 	}
-	if total <= maxNamesBytes {
+	if total <= MaxNamesBytes {
 		e.Names = slices.Clone(names)
 		slices.Sort(e.Names)
 	}
