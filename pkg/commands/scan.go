@@ -9,11 +9,14 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/envsafe/envsafe/pkg/hint"
 	"github.com/envsafe/envsafe/pkg/scan"
@@ -47,9 +50,10 @@ func newScanCmd(d *Deps) *cli.Command {
      Stripe tokens, Google API keys, Azure storage keys, private key
      blocks, age secret keys, JWTs, passwords in URLs;
    - plaintext .env files that git tracks or does not ignore.
-Without flags it reads the working tree (files git tracks or does not
-ignore); --staged reads what the next commit adds (the pre-commit hook
-runs this); --history reads every line ever added on any branch.
+Without flags it reads the working tree under the project (files git
+tracks or does not ignore); --staged reads what the next commit adds (the
+pre-commit hook runs this); --history reads every line ever added on any
+branch. Both read the whole repository when the project is in a subfolder.
 Files in .envsafe/ are never reported. A line containing envsafe:allow is
 skipped; .envsafe/scanignore lists paths to skip, in .gitignore syntax.
 Exit status: 0 nothing found, 1 findings.
@@ -123,7 +127,7 @@ func runScan(ctx context.Context, d *Deps, o scanOpts) error {
 	case o.staged, o.history:
 		err = scanDiff(d, root, o.history, pathspecs, scanner, skip, &r)
 	case inGit:
-		err = scanGitTree(d, root, pathspecs, o.paths, scanner, skip, &r)
+		err = scanGitTree(d, root, pathspecs, scanner, skip, &r)
 	default:
 		err = scanFolder(d, root, pathspecs, scanner, skip, &r)
 	}
@@ -222,18 +226,46 @@ func gitPathspecs(pathspecs []string) []string {
 	return append(args, ":(exclude,glob)**/"+store.DirName+"/**")
 }
 
-// scanDiff reads the lines that `git diff --cached` or `git log -p` add.
+// scanDiff reads the lines that `git diff --cached` or `git log -p` add,
+// in the whole repository: a project in a subfolder of a monorepo can leak
+// into its neighbours too. Paths are shown relative to the project root.
 func scanDiff(d *Deps, root string, history bool, pathspecs []string, scanner *scan.Scanner, skip func(string) bool, r *scanReport) error {
+	out, err := d.Git(root, "rev-parse", "--show-toplevel", "--show-prefix")
+	if err != nil {
+		return fmt.Errorf("finding the git work tree: %w", gitError(err))
+	}
+	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
+	top, prefix := strings.TrimSpace(lines[0]), ""
+	if len(lines) > 1 {
+		prefix = strings.TrimSuffix(strings.TrimSpace(lines[1]), "/")
+	}
+	fromTop := make([]string, len(pathspecs))
+	for i, p := range pathspecs {
+		fromTop[i] = path.Join(prefix, p)
+	}
+	display := func(p string) string {
+		if prefix == "" {
+			return p
+		}
+		if rel, err := filepath.Rel(filepath.FromSlash(prefix), filepath.FromSlash(p)); err == nil {
+			return filepath.ToSlash(rel)
+		}
+		return p
+	}
 	common := []string{"-U0", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames",
-		"--src-prefix=a/", "--dst-prefix=b/", "--relative"}
+		"--src-prefix=a/", "--dst-prefix=b/"}
 	args := []string{"-c", "core.quotePath=false", "diff", "--cached"}
 	if history {
 		args = []string{"-c", "core.quotePath=false", "log", "-p", "--all", "--no-show-signature", "--format=" + scan.CommitFormat}
 	}
-	args = append(append(args, common...), gitPathspecs(pathspecs)...)
+	args = append(append(args, common...), gitPathspecs(fromTop)...)
 	seen := map[string]bool{}
-	err := d.gitStream(root, args, func(out io.Reader) error {
+	err = d.gitStream(top, args, func(out io.Reader) error {
 		return scan.ParseDiff(out, func(c scan.Change) error {
+			if scan.InEnvsafeDir(c.Path) {
+				return nil
+			}
+			c.Path = display(c.Path)
 			if skip(c.Path) || c.Deleted {
 				return nil
 			}
@@ -260,7 +292,7 @@ func scanDiff(d *Deps, root string, history bool, pathspecs []string, scanner *s
 
 // scanGitTree reads the files git tracks or does not ignore. A file named
 // on the command line is read even when git ignores it.
-func scanGitTree(d *Deps, root string, pathspecs, args []string, scanner *scan.Scanner, skip func(string) bool, r *scanReport) error {
+func scanGitTree(d *Deps, root string, pathspecs []string, scanner *scan.Scanner, skip func(string) bool, r *scanReport) error {
 	lsArgs := append([]string{"-c", "core.quotePath=false", "ls-files", "-z", "--cached", "--others", "--exclude-standard"}, gitPathspecs(pathspecs)...)
 	out, err := d.Git(root, lsArgs...)
 	if err != nil {
@@ -402,15 +434,24 @@ func gitError(err error) error {
 // printFindings writes one line per finding: [COMMIT ]FILE[:LINE]: RULE: WHAT.
 func printFindings(w io.Writer, fs []scan.Finding) {
 	for _, f := range fs {
-		where := f.Path
+		where := displayPath(f.Path)
 		if f.Line > 0 {
-			where = fmt.Sprintf("%s:%d", f.Path, f.Line)
+			where = fmt.Sprintf("%s:%d", where, f.Line)
 		}
 		if f.Commit != "" {
 			where = shortCommit(f.Commit) + " " + where
 		}
 		fmt.Fprintf(w, "%s: %s: %s\n", where, f.Rule, f.Description)
 	}
+}
+
+// displayPath quotes a file name holding control characters, so a name
+// chosen by whoever pushed cannot move the cursor or recolour a terminal.
+func displayPath(p string) string {
+	if strings.ContainsFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == utf8.RuneError }) {
+		return strconv.Quote(p)
+	}
+	return p
 }
 
 func shortCommit(c string) string {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/envsafe/envsafe/pkg/audit"
 	"github.com/envsafe/envsafe/pkg/hint"
+	"github.com/envsafe/envsafe/pkg/scan"
 	"github.com/envsafe/envsafe/pkg/store"
 )
 
@@ -418,6 +419,14 @@ func TestScanWorkingTreeStagedAndHistory(t *testing.T) {
 	}
 }
 
+func TestScanQuotesFileNamesWithControlCharacters(t *testing.T) {
+	var b strings.Builder
+	printFindings(&b, []scan.Finding{{Path: "evil\x1b[2Jname.txt", Line: 3, Rule: "r", Description: "d"}, {Path: "ok/é.txt", Rule: "r", Description: "d"}})
+	if b.String() != "\"evil\\x1b[2Jname.txt\":3: r: d\nok/é.txt: r: d\n" {
+		t.Fatalf("%q", b.String())
+	}
+}
+
 func TestScanOutsideGitAndWithoutIdentity(t *testing.T) {
 	h := newHarness(t)
 	h.must("init")
@@ -523,5 +532,28 @@ func TestLogNamesChangesPerCommit(t *testing.T) {
 	h.must("log", "A", "--values")
 	if !strings.Contains(h.stdout.String(), `~ A: "1" -> "changed"`) {
 		t.Fatalf("log --values:\n%s", h.stdout)
+	}
+}
+
+func TestStagedScanCoversTheWholeRepositoryOfASubfolderProject(t *testing.T) {
+	h := gitHarness(t)
+	top := h.deps.Dir
+	h.deps.Dir = filepath.Join(top, "svc", "api")
+	os.MkdirAll(h.deps.Dir, 0o755)
+	h.must("init")
+	h.must("set", "PW=monorepo-secret-1")
+	h.deps.Dir = top
+	h.write("web/conf.js", "x = \"monorepo-secret-1\"\n")
+	h.git("add", "web/conf.js")
+	h.deps.Dir = filepath.Join(top, "svc", "api")
+	if code := h.run("scan", "--staged"); code != ExitFailure || h.stdout.String() != "../../web/conf.js:1: envsafe-secret: the value of PW in development\n" {
+		t.Fatalf("exit %d stdout %q stderr %s", code, h.stdout, h.stderr)
+	}
+	// The working tree scan stays inside the project.
+	h.must("scan")
+	h.must("hook", "install")
+	hook, _ := os.ReadFile(filepath.Join(top, ".git", "hooks", "pre-commit"))
+	if !strings.Contains(string(hook), "cd 'svc/api' || exit 1\n") {
+		t.Fatalf("hook does not enter the project:\n%s", hook)
 	}
 }
