@@ -18,9 +18,38 @@ import (
 // stdin, as `set NAME` does in a pipe), while readers export the
 // environment over and over. No update may be lost, every reader must see
 // an intact file, and every process must exit 0 or with a clear error.
+// make stress runs 10 rounds.
 func TestConcurrentProcesses(t *testing.T) {
 	distinct := count(t, "ENVSAFE_DISTINCT_WRITERS", 50)
 	same := count(t, "ENVSAFE_SAME_WRITERS", 10)
+	rounds := map[bool]int{true: 10, false: 1}[stress()]
+	var total concurrencyStats
+	for range rounds {
+		st := concurrencyRound(t, distinct, same)
+		total.failed += st.failed
+		total.reads += st.reads
+		total.failedReads += st.failedReads
+		total.wall = max(total.wall, st.wall)
+		total.slowest = max(total.slowest, st.slowest)
+	}
+	figure(t, "concurrency.rounds", rounds)
+	figure(t, "concurrency.distinct_writers", distinct)
+	figure(t, "concurrency.same_name_writers", same)
+	figure(t, "concurrency.failed_writers", total.failed)
+	figure(t, "concurrency.reads", total.reads)
+	figure(t, "concurrency.failed_reads", total.failedReads)
+	figure(t, "concurrency.max_wall", total.wall.Round(time.Millisecond))
+	figure(t, "concurrency.slowest_writer", total.slowest.Round(time.Millisecond))
+}
+
+type concurrencyStats struct {
+	failed             int
+	reads, failedReads int64
+	wall, slowest      time.Duration
+}
+
+func concurrencyRound(t *testing.T, distinct, same int) concurrencyStats {
+	t.Helper()
 	s := newSandbox(t)
 	s.withIdentity()
 	s.must(nil, "init", "--name", "alice")
@@ -130,11 +159,5 @@ func TestConcurrentProcesses(t *testing.T) {
 	}
 	t.Logf("%d writers on distinct names and %d on one name, 4 readers exporting %d times meanwhile: %d writers failed (clearly), %d of %d reads failed; all done in %s, slowest writer %s",
 		distinct, same, reads.Load(), failed, readFailures.Load(), reads.Load(), wall.Round(time.Millisecond), slowest.Round(time.Millisecond))
-	figure(t, "concurrency.distinct_writers", distinct)
-	figure(t, "concurrency.same_name_writers", same)
-	figure(t, "concurrency.failed_writers", failed)
-	figure(t, "concurrency.reads", reads.Load())
-	figure(t, "concurrency.failed_reads", readFailures.Load())
-	figure(t, "concurrency.wall", wall.Round(time.Millisecond))
-	figure(t, "concurrency.slowest_writer", slowest.Round(time.Millisecond))
+	return concurrencyStats{failed: failed, reads: reads.Load(), failedReads: readFailures.Load(), wall: wall, slowest: slowest}
 }

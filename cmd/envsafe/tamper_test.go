@@ -51,7 +51,8 @@ func TestTamperSampleThroughBinary(t *testing.T) {
 		code := commands.Main(context.Background(), []string{"envsafe", "export", "--format", "json"}, d)
 		return code, stdout.String(), stderr.String()
 	}
-	if code, _, errOut := inProcess(); code != 0 {
+	code, intact, errOut := inProcess()
+	if code != 0 {
 		t.Fatalf("in-process export of the intact file: exit %d %s", code, errOut)
 	}
 
@@ -74,6 +75,7 @@ func TestTamperSampleThroughBinary(t *testing.T) {
 			kind = "truncate"
 		}
 		if bytes.Equal(m, good) {
+			outcomes[-1]++ // the change changed nothing
 			continue
 		}
 		if err := os.WriteFile(path, m, 0o644); err != nil {
@@ -84,7 +86,7 @@ func TestTamperSampleThroughBinary(t *testing.T) {
 		if r.code != want || r.stdout != wantOut {
 			t.Fatalf("sample %d (%s, seed %d): the binary exits %d, in-process %d\n%s", i, kind, seed, r.code, want, r.stderr)
 		}
-		if r.code != 0 && (r.stdout != "" || (r.code != 3 && r.code != 5)) {
+		if (r.code == 0 && r.stdout != intact) || (r.code != 0 && (r.stdout != "" || (r.code != 3 && r.code != 5))) {
 			t.Fatalf("sample %d (%s, seed %d): %s", i, kind, seed, r)
 		}
 		if strings.Contains(r.stderr, value) {
@@ -92,8 +94,10 @@ func TestTamperSampleThroughBinary(t *testing.T) {
 		}
 		outcomes[r.code]++
 	}
-	t.Logf("%d damaged files through the binary (seed %d): exit statuses %v", samples, seed, outcomes)
+	t.Logf("%d damaged files through the binary (seed %d): exit statuses %v (-1: the change changed nothing)", samples, seed, outcomes)
 	figure(t, "tamper.binary.samples", samples)
 	figure(t, "tamper.binary.exit5", outcomes[5])
 	figure(t, "tamper.binary.exit3", outcomes[3])
+	figure(t, "tamper.binary.exit0same", outcomes[0])
+	figure(t, "tamper.binary.unchanged", outcomes[-1])
 }
