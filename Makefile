@@ -3,9 +3,11 @@ GO      ?= go
 BIN     := $(CURDIR)/.bin
 AGE_VERSION := v1.3.2
 GORELEASER_VERSION := v2.15.1
+STATICCHECK_VERSION := v0.8.2
+FUZZTIME ?= 30s
 export PATH := $(BIN):$(PATH)
 
-.PHONY: all build test demo tools vet clean generate release-check
+.PHONY: all build test demo tools vet clean generate release-check race stress fuzz
 
 all: build
 
@@ -16,16 +18,39 @@ TAGS    := urfave_cli_no_docs
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -tags $(TAGS) -o $(BIN)/envsafe ./cmd/envsafe
 
-# The real age CLI, for the tests that prove envsafe files are plain age files.
-tools: $(BIN)/age
+# The real age CLI, for the tests that prove envsafe files are plain age
+# files; staticcheck for make test.
+tools: $(BIN)/age $(BIN)/staticcheck
 
 $(BIN)/age:
 	GOBIN=$(BIN) $(GO) install filippo.io/age/cmd/...@$(AGE_VERSION)
 
+$(BIN)/staticcheck:
+	GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
 # The whole suite, with keychain tests against a private gnome-keyring.
 test: tools
 	$(GO) vet ./...
+	$(BIN)/staticcheck ./...
 	ENVSAFE_REQUIRE_TOOLS=1 scripts/with-test-keychain $(GO) test -count=1 ./...
+
+# The suite under the race detector, with the short (-short) safety tests.
+# Every envsafe the tests start is race-built too; GORACE spares each one
+# the detector's default 1s pause at exit. tty_prompt is skipped: promptui
+# v0.9.0 races with itself reading a masked prompt (SECURITY.md, open
+# issues); remove the -skip once pkg/prompt no longer uses it for passwords.
+race: tools
+	GORACE=atexit_sleep_ms=10 ENVSAFE_REQUIRE_TOOLS=1 scripts/with-test-keychain \
+		$(GO) test -race -short -count=1 -skip '^TestScripts/tty_prompt$$' ./...
+
+# The long forms of the tamper, crash, concurrency, keychain and leak tests,
+# with their figures (SECURITY.md); a few minutes.
+stress: tools
+	scripts/stress
+
+# Every fuzz target for FUZZTIME each (default 30s): make fuzz FUZZTIME=10m.
+fuzz:
+	FUZZTIME=$(FUZZTIME) scripts/fuzz
 
 # Initialise a scratch project and use it, as a newcomer would.
 demo: build

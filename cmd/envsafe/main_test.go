@@ -77,6 +77,10 @@ func TestScripts(t *testing.T) {
 			env.Setenv("TEST_DBUS", os.Getenv("DBUS_SESSION_BUS_ADDRESS"))
 			env.Setenv("GIT_CONFIG_NOSYSTEM", "1")
 			env.Setenv("ENVSAFE_KEYCHAIN_TIMEOUT", "10s")
+			// make race: the race detector's settings reach every envsafe.
+			if v := os.Getenv("GORACE"); v != "" {
+				env.Setenv("GORACE", v)
+			}
 			repo, err := filepath.Abs("../..")
 			if err != nil {
 				return err

@@ -107,6 +107,9 @@ func newSandbox(t *testing.T) *sandbox {
 		"GIT_COMMITTER_NAME=Tester", "GIT_COMMITTER_EMAIL=t@example.com",
 		"ENVSAFE_KEYCHAIN_TIMEOUT=10s",
 	}
+	if v := os.Getenv("GORACE"); v != "" {
+		s.env = append(s.env, "GORACE="+v) // make race
+	}
 	return s
 }
 
