@@ -36,12 +36,10 @@ test: tools
 
 # The suite under the race detector, with the short (-short) safety tests.
 # Every envsafe the tests start is race-built too; GORACE spares each one
-# the detector's default 1s pause at exit. tty_prompt is skipped: promptui
-# v0.9.0 races with itself reading a masked prompt (SECURITY.md, open
-# issues); remove the -skip once pkg/prompt no longer uses it for passwords.
+# the detector's default 1s pause at exit.
 race: tools
 	GORACE=atexit_sleep_ms=10 ENVSAFE_REQUIRE_TOOLS=1 scripts/with-test-keychain \
-		$(GO) test -race -short -count=1 -skip '^TestScripts/tty_prompt$$' ./...
+		$(GO) test -race -short -count=1 ./...
 
 # The long forms of the tamper, crash, concurrency, keychain and leak tests,
 # with their figures (SECURITY.md); a few minutes.

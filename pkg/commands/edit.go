@@ -116,7 +116,6 @@ func editText(p *payload.Payload, env string) ([]byte, []string) {
 	return buf.Bytes(), hidden
 }
 
-
 // privateDir makes a folder only this user can enter, in memory where the
 // OS offers it.
 func privateDir() (string, error) {

@@ -4,8 +4,8 @@ import "github.com/urfave/cli/v2"
 
 func newEnvCmd(d *Deps) *cli.Command {
 	return &cli.Command{
-		Name:        "env",
-		Usage:       "manage environments (ls, add, rm)",
+		Name:  "env",
+		Usage: "manage environments (ls, add, rm)",
 		Description: `Each environment is one file, .envsafe/NAME.age, readable by the members
 team.yaml lists for it.
 

@@ -112,8 +112,11 @@ func envStatus(s *store.Store, t *team.Team, env string, id *identity.Resolved) 
 	p, err := s.Read(env, id.Identity)
 	if err != nil {
 		st.Error = err.Error()
-		if errors.Is(err, store.ErrNotRecipient) {
+		switch {
+		case errors.Is(err, store.ErrNotRecipient):
 			st.Error = "not a recipient"
+		case errors.Is(err, store.ErrNoFile):
+			st.Error = "no file yet: run envsafe sync (or restore it from git)"
 		}
 		return st
 	}

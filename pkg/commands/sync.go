@@ -43,6 +43,10 @@ func runSync(ctx context.Context, d *Deps) error {
 			unreadable = append(unreadable, env)
 			continue
 		}
+		if errors.Is(err, store.ErrNoFile) {
+			stale = append(stale, env) // listed in team.yaml, never written: create it
+			continue
+		}
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/envsafe/envsafe/pkg/terminal"
 	"github.com/manifoldco/promptui"
 )
 
@@ -51,11 +52,18 @@ func (t Terminal) templates() *promptui.PromptTemplates {
 	}
 }
 
-// Password reads a masked line.
+// Password reads a line without echoing it. Secret values do not go
+// through promptui: under the race detector its prompt shows a data race
+// between its reader goroutine and the returned line, and a secret must
+// arrive exactly as typed.
 func (t Terminal) Password(label string) (string, error) {
-	p := promptui.Prompt{Label: label, Mask: '*', Stdin: t.In, Stdout: nopCloser{t.Out}, Templates: t.templates()}
-	v, err := p.Run()
-	return v, translate(err)
+	fmt.Fprintf(t.Out, "%s (input hidden): ", label)
+	v, err := terminal.ReadSecret(t.In)
+	fmt.Fprintln(t.Out)
+	if errors.Is(err, terminal.ErrInterrupted) {
+		return "", ErrInterrupted
+	}
+	return v, err
 }
 
 // Input reads a line with a default.

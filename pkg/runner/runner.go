@@ -8,8 +8,8 @@ package runner
 import (
 	"errors"
 	"fmt"
-	"iter"
 	"io/fs"
+	"iter"
 	"os"
 	"path/filepath"
 	"runtime"

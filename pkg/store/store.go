@@ -48,6 +48,8 @@ var (
 	ErrIntegrity = errors.New("integrity check failed")
 	// ErrNoEnvironment means team.yaml does not list the environment.
 	ErrNoEnvironment = errors.New("no such environment")
+	// ErrNoFile means team.yaml lists the environment but its file is absent.
+	ErrNoFile = errors.New("missing environment file")
 	// ErrLocked means another writer held the lock for longer than LockWait.
 	ErrLocked = errors.New("another envsafe process is writing to this project")
 )
@@ -155,14 +157,24 @@ func Init(root string, t *team.Team) (_ *Store, err error) {
 	return s, nil
 }
 
-// Read decrypts an environment. An environment listed in team.yaml whose
-// file does not exist yet reads as empty.
+// Read decrypts an environment. The file of an environment team.yaml lists
+// must exist: a deleted file must not read as an empty environment, or
+// `run` would start a program with none of its secrets. (Writes create the
+// file; see Update.)
 func (s *Store) Read(env string, id *crypt.Identity) (*payload.Payload, error) {
 	p, plain, err := s.read(env, id, nil)
-	if err == nil && plain != nil && s.OnDecrypt != nil {
+	if err != nil {
+		return nil, err
+	}
+	if plain == nil {
+		rel := s.Rel(s.EnvPath(env))
+		return nil, hint.With(fmt.Errorf("%w: environment %s has no file (%s)", ErrNoFile, env, rel),
+			"if it was deleted, restore it with `git checkout -- "+rel+"`; a new environment gets its file from a member's `envsafe sync` or first `envsafe set -e "+env+"`")
+	}
+	if s.OnDecrypt != nil {
 		s.OnDecrypt(env, p)
 	}
-	return p, err
+	return p, nil
 }
 
 // Update changes an environment under the project lock: it re-reads the
@@ -311,7 +323,10 @@ func readLimited(path string, limit int64) ([]byte, error) {
 	// Size the buffer from the file, so a 1 MiB environment is read with one
 	// allocation rather than a dozen doublings.
 	var buf bytes.Buffer
-	if fi, err := f.Stat(); err == nil && fi.Size() <= limit {
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		if fi.Size() > limit {
+			return nil, fmt.Errorf("%w of %d MiB", errTooLarge, limit>>20)
+		}
 		buf.Grow(int(fi.Size()) + 1)
 	}
 	if _, err := buf.ReadFrom(io.LimitReader(f, limit+1)); err != nil {
