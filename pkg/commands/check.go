@@ -105,11 +105,7 @@ func (e checkEnv) problems() int {
 }
 
 func runCheck(ctx context.Context, d *Deps, o checkOpts) error {
-	s, err := d.project()
-	if err != nil {
-		return err
-	}
-	t, err := s.Team()
+	s, t, err := d.team()
 	if err != nil {
 		return err
 	}

@@ -203,11 +203,7 @@ func positionals(ctx context.Context, d *Deps, cmd string, n int, env string) []
 }
 
 func envNames(d *Deps) []string {
-	s, err := d.project()
-	if err != nil {
-		return nil
-	}
-	t, err := s.Team()
+	_, t, err := d.team()
 	if err != nil {
 		return nil
 	}
@@ -215,11 +211,7 @@ func envNames(d *Deps) []string {
 }
 
 func memberNames(d *Deps) []string {
-	s, err := d.project()
-	if err != nil {
-		return nil
-	}
-	t, err := s.Team()
+	_, t, err := d.team()
 	if err != nil {
 		return nil
 	}

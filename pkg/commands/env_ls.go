@@ -30,11 +30,7 @@ type envEntry struct {
 }
 
 func runEnvLs(_ context.Context, d *Deps, asJSON bool) error {
-	s, err := d.project()
-	if err != nil {
-		return err
-	}
-	t, err := s.Team()
+	_, t, err := d.team()
 	if err != nil {
 		return err
 	}

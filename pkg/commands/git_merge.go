@@ -47,11 +47,7 @@ func runGitMerge(ctx context.Context, d *Deps, basePath, oursPath, theirsPath, p
 	if err := team.ValidateEnvName(env); err != nil {
 		return fmt.Errorf("merge driver called for %s, which is not an environment file: %w", path, err)
 	}
-	s, id, err := d.openProject(ctx)
-	if err != nil {
-		return err
-	}
-	t, err := s.Team()
+	_, t, id, err := d.openTeam(ctx)
 	if err != nil {
 		return err
 	}

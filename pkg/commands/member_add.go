@@ -55,11 +55,7 @@ func runMemberAdd(ctx context.Context, d *Deps, o memberAddOpts) error {
 	if err != nil {
 		return usagef("member add", "%v", err)
 	}
-	s, id, err := d.openProject(ctx)
-	if err != nil {
-		return err
-	}
-	t, err := s.Team()
+	s, t, id, err := d.openTeam(ctx)
 	if err != nil {
 		return err
 	}

@@ -46,11 +46,7 @@ type formerEntry struct {
 }
 
 func runMemberLs(ctx context.Context, d *Deps, asJSON bool) error {
-	s, err := d.project()
-	if err != nil {
-		return err
-	}
-	t, err := s.Team()
+	s, t, err := d.team()
 	if err != nil {
 		return err
 	}

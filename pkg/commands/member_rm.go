@@ -35,11 +35,7 @@ Examples:
 }
 
 func runMemberRm(ctx context.Context, d *Deps, name string, yes bool) error {
-	s, id, err := d.openProject(ctx)
-	if err != nil {
-		return err
-	}
-	t, err := s.Team()
+	s, t, id, err := d.openTeam(ctx)
 	if err != nil {
 		return err
 	}

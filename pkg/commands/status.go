@@ -65,11 +65,7 @@ type statusEnv struct {
 }
 
 func runStatus(ctx context.Context, d *Deps, asJSON bool) error {
-	s, err := d.project()
-	if err != nil {
-		return err
-	}
-	t, err := s.Team()
+	s, t, err := d.team()
 	if err != nil {
 		return err
 	}

@@ -28,11 +28,7 @@ Examples:
 }
 
 func runSync(ctx context.Context, d *Deps) error {
-	s, id, err := d.openProject(ctx)
-	if err != nil {
-		return err
-	}
-	t, err := s.Team()
+	s, t, id, err := d.openTeam(ctx)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/envsafe/envsafe/pkg/hint"
 	"github.com/envsafe/envsafe/pkg/identity"
 	"github.com/envsafe/envsafe/pkg/store"
+	"github.com/envsafe/envsafe/pkg/team"
 )
 
 // openProject finds the project and the identity, for commands that work
@@ -23,6 +24,34 @@ func (d *Deps) openProject(ctx context.Context) (*store.Store, *identity.Resolve
 		return nil, nil, err
 	}
 	return s, id, nil
+}
+
+// openTeam is openProject plus team.yaml, the start of every command that
+// changes or reviews who can read what.
+func (d *Deps) openTeam(ctx context.Context) (*store.Store, *team.Team, *identity.Resolved, error) {
+	s, id, err := d.openProject(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	t, err := s.Team()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return s, t, id, nil
+}
+
+// team finds the project and reads team.yaml, for commands that need no
+// identity.
+func (d *Deps) team() (*store.Store, *team.Team, error) {
+	s, err := d.project()
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := s.Team()
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, t, nil
 }
 
 // confirm asks on a terminal; elsewhere the user must have passed --yes.
