@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/envsafe/envsafe/internal/figures"
 )
 
 // This file holds what the process-level tests (crash, concurrency,
@@ -49,22 +51,8 @@ func count(t *testing.T, name string, def int) int {
 	return n
 }
 
-// figure records a measured number for SECURITY.md when ENVSAFE_FIGURES
-// names a file (`make stress` does), and logs it.
-func figure(t *testing.T, name string, value any) {
-	t.Helper()
-	t.Logf("figure %s = %v", name, value)
-	path := os.Getenv("ENVSAFE_FIGURES")
-	if path == "" {
-		return
-	}
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	fmt.Fprintf(f, "%s\t%v\n", name, value)
-}
+// figure records a measured number for SECURITY.md (see internal/figures).
+func figure(t *testing.T, name string, value any) { t.Helper(); figures.Record(t, name, value) }
 
 // canary returns a value that cannot occur by chance, to search for.
 func canary(t *testing.T, label string) string {

@@ -7,13 +7,13 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/envsafe/envsafe/internal/figures"
 	"github.com/envsafe/envsafe/pkg/commands"
 	"github.com/envsafe/envsafe/pkg/crypt"
 	"github.com/envsafe/envsafe/pkg/keychain"
@@ -415,19 +415,5 @@ func samplePositions(n, stride int) []int {
 // stress reports whether the long forms run (`make stress`).
 func stress() bool { return os.Getenv("ENVSAFE_STRESS") == "1" }
 
-// figure records a measured number for SECURITY.md when ENVSAFE_FIGURES
-// names a file (`make stress` does), and logs it.
-func figure(t *testing.T, name string, value any) {
-	t.Helper()
-	t.Logf("figure %s = %v", name, value)
-	path := os.Getenv("ENVSAFE_FIGURES")
-	if path == "" {
-		return
-	}
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	fmt.Fprintf(f, "%s\t%v\n", name, value)
-}
+// figure records a measured number for SECURITY.md (see internal/figures).
+func figure(t *testing.T, name string, value any) { t.Helper(); figures.Record(t, name, value) }
