@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/envsafe/envsafe/pkg/commands"
+	"github.com/envsafe/envsafe/internal/commands"
 	"github.com/urfave/cli/v2"
 )
 

@@ -1,5 +1,5 @@
 // Command envsafe keeps a project's secrets in age-encrypted files instead of
-// plaintext .env files. All the work is in pkg/commands; this file only
+// plaintext .env files. All the work is in internal/commands; this file only
 // builds the real dependencies and exits with the code Main returns.
 package main
 
@@ -18,13 +18,13 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/envsafe/envsafe/pkg/audit"
-	"github.com/envsafe/envsafe/pkg/commands"
-	"github.com/envsafe/envsafe/pkg/hardening"
-	"github.com/envsafe/envsafe/pkg/keychain"
-	"github.com/envsafe/envsafe/pkg/prompt"
-	"github.com/envsafe/envsafe/pkg/runner"
-	"github.com/envsafe/envsafe/pkg/terminal"
+	"github.com/envsafe/envsafe/internal/audit"
+	"github.com/envsafe/envsafe/internal/commands"
+	"github.com/envsafe/envsafe/internal/hardening"
+	"github.com/envsafe/envsafe/internal/keychain"
+	"github.com/envsafe/envsafe/internal/prompt"
+	"github.com/envsafe/envsafe/internal/runner"
+	"github.com/envsafe/envsafe/internal/terminal"
 )
 
 // version is stamped by the release build: -ldflags "-X main.version=v1.2.3".

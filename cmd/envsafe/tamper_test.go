@@ -10,12 +10,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/envsafe/envsafe/pkg/commands"
-	"github.com/envsafe/envsafe/pkg/keychain"
+	"github.com/envsafe/envsafe/internal/commands"
+	"github.com/envsafe/envsafe/internal/keychain"
 )
 
 // TestTamperSampleThroughBinary repeats a random sample of the tamper sweep
-// (pkg/commands/tamper_test.go, which classifies every outcome in-process)
+// (internal/commands/tamper_test.go, which classifies every outcome in-process)
 // through the real binary: for each damaged file the process must exit
 // exactly as the in-process run does, 5 (damaged) or 3 (one's own stanza
 // damaged), print nothing on stdout and no secret on stderr.

@@ -1,0 +1,199 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/envsafe/envsafe/internal/runner"
+	"github.com/urfave/cli/v2"
+)
+
+// Main runs envsafe with args (args[0] is the program name) and returns the
+// exit status. It prints every error itself; nothing below it exits.
+func Main(ctx context.Context, args []string, d *Deps) int {
+	app := NewApp(d)
+	err := app.RunContext(ctx, reorderArgs(app, args))
+	var child *runner.ExitError
+	if err != nil && !errors.As(err, &child) { // the program spoke for itself
+		report(d.Stderr, err)
+	}
+	return ExitCode(err)
+}
+
+// NewApp builds the command tree over d.
+func NewApp(d *Deps) *cli.App {
+	app := &cli.App{
+		Name:  "envsafe",
+		Usage: "encrypted environments for your project, instead of .env files",
+		Description: `Secrets live in .envsafe/<environment>.age, age-encrypted to the public keys
+in .envsafe/team.yaml and committed beside the code. Your own key is in the OS
+keychain (or ENVSAFE_IDENTITY / ENVSAFE_IDENTITY_FILE).
+
+Examples:
+   envsafe init                        start a project (creates your key if needed)
+   envsafe set DATABASE_URL            store a secret, typed at a hidden prompt
+   printf %s "$TOKEN" | envsafe set API_TOKEN -e production
+   envsafe get DATABASE_URL            print one value
+   envsafe ls --long                   names and when they changed
+
+Exit codes: 0 ok, 1 failure, 2 usage, 3 no access, 4 no identity,
+5 damaged or swapped file, 130 interrupted.`,
+		Version:              d.Version,
+		HideVersion:          true,
+		Reader:               d.Stdin,
+		Writer:               d.Stdout,
+		ErrWriter:            d.Stderr,
+		ExitErrHandler:       func(*cli.Context, error) {},
+		EnableBashCompletion: true,
+		Commands: []*cli.Command{
+			newInitCmd(d),
+			newSetCmd(d),
+			newGetCmd(d),
+			newLsCmd(d),
+			newRmCmd(d),
+			newEditCmd(d),
+			newImportCmd(d),
+			newExportCmd(d),
+			newRunCmd(d),
+			newStatusCmd(d),
+			newEnvCmd(d),
+			newMemberCmd(d),
+			newSyncCmd(d),
+			newRotateCmd(d),
+			newScanCmd(d),
+			newHookCmd(d),
+			newCheckCmd(d),
+			newDiffCmd(d),
+			newLogCmd(d),
+			newAuditCmd(d),
+			newGitCmd(d),
+			newIdentityCmd(d),
+			newVersionCmd(d),
+		},
+	}
+	self := func() *cli.App { return app }
+	app.Commands = append(app.Commands, newCompletionCmd(d), newCompleteCmd(d, self), newManCmd(d, self))
+	app.Action = unknownCommand("", app.Commands)
+	for _, c := range app.Commands {
+		setUsageErrors(c, "")
+		setCommandNames(d, c, "")
+	}
+	return app
+}
+
+// setUsageErrors makes flag errors exit 2 with our own message instead of
+// urfave/cli printing usage on stdout, and gives command groups an action
+// that rejects unknown subcommands.
+func setUsageErrors(c *cli.Command, parent string) {
+	path := strings.TrimSpace(parent + " " + c.Name)
+	c.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
+		if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
+			shown := "--" + name
+			if len(name) == 1 {
+				shown = "-" + name
+			}
+			if s := closestFlag(name, c.Flags); s != "" {
+				return usagef(path, "unknown flag %s; did you mean %s?", shown, s)
+			}
+			return usagef(path, "unknown flag %s", shown)
+		}
+		return usagef(path, "%v", err)
+	}
+	if len(c.Subcommands) > 0 && c.Action == nil {
+		c.Action = unknownCommand(path, c.Subcommands)
+	}
+	for _, sub := range c.Subcommands {
+		setUsageErrors(sub, path)
+	}
+}
+
+// unknownCommand shows help when no command is given and suggests the
+// closest command name for a typo.
+func unknownCommand(path string, cmds []*cli.Command) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		if c.NArg() == 0 {
+			if path == "" {
+				return cli.ShowAppHelp(c)
+			}
+			return cli.ShowSubcommandHelp(c)
+		}
+		name := c.Args().First()
+		err := fmt.Errorf("unknown command %q", strings.TrimSpace(path+" "+name))
+		if s := closest(name, cmds); s != "" {
+			return usagef(strings.TrimSpace(path), "%v; did you mean %q?", err, strings.TrimSpace(path+" "+s))
+		}
+		return usagef(strings.TrimSpace(path), "%v", err)
+	}
+}
+
+// closest returns the command name nearest to a typo, if any is near.
+func closest(typo string, cmds []*cli.Command) string {
+	type cand struct {
+		name string
+		dist int
+	}
+	var cands []cand
+	for _, c := range cmds {
+		for _, n := range c.Names() {
+			if d := editDistance(typo, n); d <= 2 || strings.HasPrefix(n, typo) {
+				cands = append(cands, cand{c.Name, d})
+			}
+		}
+	}
+	if len(cands) == 0 {
+		return ""
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].dist < cands[j].dist })
+	return cands[0].name
+}
+
+// closestFlag suggests the flag nearest to a typo, as --name or -n.
+func closestFlag(typo string, flags []cli.Flag) string {
+	best, bestDist := "", 3
+	for _, f := range flags {
+		for _, n := range f.Names() {
+			if d := editDistance(typo, n); d < bestDist {
+				best, bestDist = n, d
+			}
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	if len(best) == 1 {
+		return "-" + best
+	}
+	return "--" + best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// envFlag is -e/--env, on every command that works on one environment.
+func envFlag() cli.Flag {
+	return &cli.StringFlag{
+		Name:    "env",
+		Aliases: []string{"e"},
+		Usage:   "environment `NAME` (default: $ENVSAFE_ENV, then team.yaml's default)",
+	}
+}

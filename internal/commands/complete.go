@@ -1,0 +1,246 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/envsafe/envsafe/internal/exportfmt"
+	"github.com/envsafe/envsafe/internal/secretgen"
+	"github.com/urfave/cli/v2"
+)
+
+// completeFiles is the line that tells a completion script to fall back to
+// file names (import FILE, --file PATH, run CMD).
+const completeFiles = ":files"
+
+// newCompleteCmd is the hidden command the shell scripts call on every TAB:
+// `envsafe __complete SHELL -- WORD...`, where the last word is the one being
+// completed. It prints one candidate per line ("name\tdescription") and never
+// fails: where nothing can be offered — an environment you cannot decrypt —
+// it prints nothing. It never prints a value.
+func newCompleteCmd(d *Deps, app func() *cli.App) *cli.Command {
+	return &cli.Command{
+		Name:            "__complete",
+		Hidden:          true,
+		SkipFlagParsing: true,
+		Action: func(c *cli.Context) error {
+			args := c.Args().Slice()
+			if len(args) > 0 && args[0] != "--" {
+				args = args[1:] // the shell's name, for future use
+			}
+			if len(args) > 0 && args[0] == "--" {
+				args = args[1:]
+			}
+			if len(args) == 0 {
+				args = []string{""}
+			}
+			for _, cand := range completions(c.Context, d, app(), args) {
+				fmt.Fprintln(d.Stdout, cand)
+			}
+			return nil
+		},
+	}
+}
+
+// completions works out the candidates for the last of words.
+func completions(ctx context.Context, d *Deps, app *cli.App, words []string) []string {
+	partial := words[len(words)-1]
+	var cmd *cli.Command
+	var path []string
+	cmds := app.Commands
+	var env string
+	positional := 0
+	expectValue := ""
+	for _, w := range words[:len(words)-1] {
+		switch {
+		case expectValue != "":
+			if expectValue == "env" {
+				env = w
+			}
+			expectValue = ""
+		case w == "--":
+			if cmd != nil && cmd.Name == "run" {
+				return []string{completeFiles}
+			}
+		case strings.HasPrefix(w, "-") && len(w) > 1:
+			name, value, hasValue := strings.Cut(strings.TrimLeft(w, "-"), "=")
+			if f := findFlag(cmd, name); f != nil && flagTakesValue(f) && !hasValue {
+				expectValue = f.Names()[0]
+			} else if hasValue && (name == "env" || name == "e") {
+				env = value
+			}
+		default:
+			if c := findCommand(cmds, w); c != nil && positional == 0 {
+				cmd, cmds = c, c.Subcommands
+				path = append(path, c.Name)
+				continue
+			}
+			positional++
+		}
+	}
+	if env == "" {
+		env = d.getenv(EnvEnv)
+	}
+	var cands []string
+	switch {
+	case expectValue != "":
+		cands = flagValues(ctx, d, expectValue)
+	case strings.HasPrefix(partial, "-"):
+		cands = flagNames(cmd, app)
+	case cmd == nil || (len(cmd.Subcommands) > 0 && positional == 0):
+		cands = commandNames(cmds)
+	default:
+		cands = positionals(ctx, d, strings.Join(path, " "), positional, env)
+	}
+	var out []string
+	for _, c := range cands {
+		if c == completeFiles || strings.HasPrefix(c, partial) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func findFlag(cmd *cli.Command, name string) cli.Flag {
+	if cmd == nil {
+		return nil
+	}
+	for _, f := range cmd.Flags {
+		for _, n := range f.Names() {
+			if n == name {
+				return f
+			}
+		}
+	}
+	return nil
+}
+
+func flagTakesValue(f cli.Flag) bool {
+	v, ok := f.(cli.DocGenerationFlag)
+	return ok && v.TakesValue()
+}
+
+func commandNames(cmds []*cli.Command) []string {
+	var out []string
+	for _, c := range cmds {
+		if !c.Hidden {
+			out = append(out, c.Name+"\t"+c.Usage)
+		}
+	}
+	return out
+}
+
+func flagNames(cmd *cli.Command, app *cli.App) []string {
+	flags := app.Flags
+	if cmd != nil {
+		flags = cmd.Flags
+	}
+	out := []string{"--help\tshow help"}
+	for _, f := range flags {
+		usage := ""
+		if u, ok := f.(cli.DocGenerationFlag); ok {
+			usage = strings.ReplaceAll(u.GetUsage(), "`", "")
+		}
+		for _, n := range f.Names() {
+			prefix := "--"
+			if len(n) == 1 {
+				prefix = "-"
+			}
+			out = append(out, prefix+n+"\t"+usage)
+		}
+	}
+	return out
+}
+
+// flagValues offers the values a flag can take.
+func flagValues(ctx context.Context, d *Deps, flag string) []string {
+	switch flag {
+	case "env", "against":
+		return envNames(d)
+	case "charset":
+		return secretgen.Charsets()
+	case "format":
+		return strings.Split(strings.ReplaceAll(exportfmt.FormatNames, " ", ""), ",")
+	case "dialect":
+		return []string{"node", "godotenv"}
+	case "members":
+		return memberNames(d)
+	case "file", "output":
+		return []string{completeFiles}
+	}
+	return nil
+}
+
+// positionals offers what the n-th argument of cmd can be.
+func positionals(ctx context.Context, d *Deps, cmd string, n int, env string) []string {
+	switch cmd {
+	case "get", "rm", "set", "log":
+		if (cmd == "get" || cmd == "log") && n > 0 {
+			return nil
+		}
+		return secretNames(ctx, d, env)
+	case "diff":
+		if n < 2 {
+			return envNames(d)
+		}
+	case "member rm":
+		if n == 0 {
+			return memberNames(d)
+		}
+	case "env rm":
+		if n == 0 {
+			return envNames(d)
+		}
+	case "completion":
+		if n == 0 {
+			return []string{"bash", "zsh", "fish", "powershell"}
+		}
+	case "import", "identity import", "run", "scan":
+		return []string{completeFiles}
+	}
+	return nil
+}
+
+func envNames(d *Deps) []string {
+	_, t, err := d.team()
+	if err != nil {
+		return nil
+	}
+	return t.EnvNames()
+}
+
+func memberNames(d *Deps) []string {
+	_, t, err := d.team()
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, m := range t.Members {
+		out = append(out, m.Name)
+	}
+	return out
+}
+
+// secretNames decrypts the environment to list names; any failure (no
+// identity, no access, damaged file) offers nothing, silently.
+func secretNames(ctx context.Context, d *Deps, env string) []string {
+	s, err := d.project()
+	if err != nil {
+		return nil
+	}
+	if env == "" {
+		if env, err = d.envName(s, ""); err != nil {
+			return nil
+		}
+	}
+	id, err := d.identity(ctx)
+	if err != nil {
+		return nil
+	}
+	p, err := s.Read(env, id.Identity)
+	if err != nil {
+		return nil
+	}
+	return p.Names()
+}

@@ -1,0 +1,146 @@
+// Package commands is envsafe's command line: one file per command, each a
+// newXCmd that only parses flags and arguments and a runX that does the work
+// against Deps. It is the only package that imports urfave/cli.
+package commands
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/envsafe/envsafe/internal/audit"
+	"github.com/envsafe/envsafe/internal/identity"
+	"github.com/envsafe/envsafe/internal/keychain"
+	"github.com/envsafe/envsafe/internal/payload"
+	"github.com/envsafe/envsafe/internal/prompt"
+	"github.com/envsafe/envsafe/internal/store"
+	"github.com/envsafe/envsafe/internal/team"
+)
+
+// Deps is everything a command touches outside memory. main builds the real
+// one; tests build one with buffers, an in-memory keychain and a Script.
+type Deps struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// StdinIsTTY allows prompting; StdoutIsTTY guards secrets printed to a screen.
+	StdinIsTTY  bool
+	StdoutIsTTY bool
+	Prompter    prompt.Prompter
+	Keychain    keychain.Keychain
+	LookupEnv   func(string) (string, bool)
+	// Environ is the inherited environment, the base `run` adds secrets to.
+	Environ func() []string
+	// Exec replaces the process with a program (runner.Exec); it returns
+	// only on failure. Tests record the call instead.
+	Exec func(ctx context.Context, path string, args, env []string) error
+	Now  func() time.Time
+	// Dir is the working directory the project is searched from.
+	Dir string
+	// GitUserName returns `git config user.name`, or "" when unknown.
+	GitUserName func() string
+	// Git runs git with args in dir and returns its stdout.
+	Git func(dir string, args ...string) ([]byte, error)
+	// GitStream runs git with args in dir and hands its stdout to read as
+	// it comes, for output too large to hold (git log -p). Nil falls back
+	// to Git.
+	GitStream func(dir string, args []string, read func(io.Reader) error) error
+	// SelfCommand says how git should call envsafe back (diff and merge
+	// drivers): "envsafe" when that is on PATH, else this binary's path.
+	// A function, so commands that do not need it do not pay for it.
+	SelfCommand func() string
+	// Version is the build's version, stamped by the release.
+	Version string
+	// Audit is the local log every decryption is appended to (see
+	// auditlog.go); nil keeps none.
+	Audit *audit.Log
+
+	// command and args are the running command ("get", "git textconv")
+	// and its arguments, for the audit log; set before its action runs.
+	command     string
+	args        []string
+	auditWarned bool
+}
+
+// gitStream runs git through GitStream, or through Git where that is all
+// there is.
+func (d *Deps) gitStream(dir string, args []string, read func(io.Reader) error) error {
+	if d.GitStream != nil {
+		return d.GitStream(dir, args, read)
+	}
+	out, err := d.Git(dir, args...)
+	if err != nil {
+		return err
+	}
+	return read(bytes.NewReader(out))
+}
+
+// EnvEnv names the variable that picks the environment when -e is not given.
+const EnvEnv = "ENVSAFE_ENV"
+
+// say prints a message for the user on stderr: stdout is for data.
+func (d *Deps) say(format string, args ...any) {
+	fmt.Fprintf(d.Stderr, format+"\n", args...)
+}
+
+// warn prints a warning line on stderr.
+func (d *Deps) warn(format string, args ...any) {
+	fmt.Fprintf(d.Stderr, "envsafe: warning: "+format+"\n", args...)
+}
+
+func (d *Deps) getenv(name string) string {
+	v, _ := d.LookupEnv(name)
+	return v
+}
+
+func (d *Deps) project() (*store.Store, error) {
+	s, err := store.Find(d.Dir)
+	if err == nil && d.Audit != nil {
+		s.OnDecrypt = func(env string, p *payload.Payload) { d.auditDecrypt(s.Root(), env, p) }
+	}
+	return s, err
+}
+
+func (d *Deps) identity(ctx context.Context) (*identity.Resolved, error) {
+	return identity.Resolve(ctx, d.LookupEnv, d.Keychain)
+}
+
+// envName picks the environment: -e, then ENVSAFE_ENV, then team.yaml's
+// default. team.yaml is read only in the last case, keeping `-e` fast.
+func (d *Deps) envName(s *store.Store, flag string) (string, error) {
+	name := flag
+	if name == "" {
+		name = d.getenv(EnvEnv)
+	}
+	if name != "" {
+		if err := team.ValidateEnvName(name); err != nil {
+			return "", err
+		}
+		return name, nil
+	}
+	t, err := s.Team()
+	if err != nil {
+		return "", err
+	}
+	return t.Default, nil
+}
+
+// open finds the project, the environment and the identity, the start of
+// every command that reads secrets.
+func (d *Deps) open(ctx context.Context, envFlag string) (*store.Store, string, *identity.Resolved, error) {
+	s, err := d.project()
+	if err != nil {
+		return nil, "", nil, err
+	}
+	env, err := d.envName(s, envFlag)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	id, err := d.identity(ctx)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return s, env, id, nil
+}

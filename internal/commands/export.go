@@ -1,0 +1,92 @@
+package commands
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/envsafe/envsafe/internal/atomicfile"
+	"github.com/envsafe/envsafe/internal/exportfmt"
+	"github.com/envsafe/envsafe/internal/hint"
+	"github.com/urfave/cli/v2"
+)
+
+type exportOpts struct {
+	env    string
+	format string
+	output string
+	force  bool
+}
+
+func newExportCmd(d *Deps) *cli.Command {
+	return &cli.Command{
+		Name:  "export",
+		Usage: "print or write the decrypted environment",
+		Description: `Formats: dotenv (reads back to the same values with envsafe import and npm
+dotenv), json (one object), shell (export NAME='...' lines, safe to eval in
+bash, zsh and dash), docker (docker run --env-file; refuses values with line
+breaks). -o writes a file with mode 0600, atomically, and never replaces an
+existing file without --force.
+
+Examples:
+   envsafe export -e production --format json | jq .
+   eval "$(envsafe export --format shell)"
+   envsafe export --format docker -o app.env && docker run --env-file app.env app`,
+		Flags: []cli.Flag{
+			envFlag(),
+			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "dotenv", Usage: "`FORMAT`: " + exportfmt.FormatNames},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` (mode 0600) instead of stdout"},
+			&cli.BoolFlag{Name: "force", Usage: "replace FILE if it exists"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usagef("export", "export takes no arguments, got %q", c.Args().First())
+			}
+			return runExport(c.Context, d, exportOpts{env: c.String("env"), format: c.String("format"), output: c.String("output"), force: c.Bool("force")})
+		},
+	}
+}
+
+func runExport(ctx context.Context, d *Deps, o exportOpts) error {
+	if err := exportfmt.Write(&bytes.Buffer{}, o.format, nil); err != nil {
+		return usagef("export", "%v", err)
+	}
+	var path string
+	if o.output != "" {
+		path = resolvePath(d, o.output)
+		if _, err := os.Lstat(path); !o.force && !errors.Is(err, fs.ErrNotExist) {
+			return hint.With(fmt.Errorf("%s already exists", o.output), "pass --force to replace it, or choose another file")
+		}
+	}
+	s, env, id, err := d.open(ctx, o.env)
+	if err != nil {
+		return err
+	}
+	p, err := s.Read(env, id.Identity)
+	if err != nil {
+		return err
+	}
+	if err := refuseConflicts(p, env); err != nil {
+		return err
+	}
+	secrets := make([]exportfmt.Secret, 0, len(p.Secrets))
+	for _, name := range p.Names() {
+		secrets = append(secrets, exportfmt.Secret{Name: name, Value: p.Secrets[name].Value})
+	}
+	var buf bytes.Buffer
+	if err := exportfmt.Write(&buf, o.format, secrets); err != nil {
+		return err
+	}
+	if path == "" {
+		_, err := d.Stdout.Write(buf.Bytes())
+		return err
+	}
+	if err := atomicfile.Write(path, buf.Bytes(), 0o600); err != nil {
+		return err
+	}
+	d.say("Wrote %d secrets from %s to %s (mode 0600). Delete it when done; never commit it.", len(secrets), env, o.output)
+	return nil
+}

@@ -1,0 +1,99 @@
+package commands
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/envsafe/envsafe/internal/atomicfile"
+	"github.com/envsafe/envsafe/internal/hint"
+	"github.com/envsafe/envsafe/internal/store"
+	"github.com/urfave/cli/v2"
+)
+
+// gitAttributesLine routes environment files to envsafe's drivers.
+const gitAttributesLine = store.DirName + "/*.age diff=envsafe merge=envsafe"
+
+func newGitSetupCmd(d *Deps) *cli.Command {
+	return &cli.Command{
+		Name:  "setup",
+		Usage: "install envsafe's git diff and merge drivers in this clone",
+		Description: `Adds "` + gitAttributesLine + `" to .gitattributes beside
+.envsafe/ (commit it once for the team) and sets, in this clone's .git/config:
+   diff.envsafe.textconv, diff.envsafe.cachetextconv=false (decrypted text is
+   never cached), merge.envsafe.driver and merge.envsafe.name.
+Each teammate runs it once per clone. Running it again changes nothing.
+
+Examples:
+   envsafe git setup && git add .gitattributes && git commit -m "envsafe drivers"`,
+		Action: func(c *cli.Context) error {
+			return runGitSetup(c.Context, d)
+		},
+	}
+}
+
+func runGitSetup(_ context.Context, d *Deps) error {
+	s, err := d.project()
+	if err != nil {
+		return err
+	}
+	if _, err := d.Git(s.Root(), "rev-parse", "--git-dir"); err != nil {
+		return hint.With(fmt.Errorf("%s is not inside a git repository", s.Root()), "run `git init` first")
+	}
+	attrs := filepath.Join(s.Root(), ".gitattributes")
+	added, err := ensureLine(attrs, gitAttributesLine)
+	if err != nil {
+		return err
+	}
+	self := d.SelfCommand()
+	settings := [][2]string{
+		{"diff.envsafe.textconv", self + " git textconv"},
+		{"diff.envsafe.cachetextconv", "false"},
+		{"merge.envsafe.name", "envsafe: three-way merge by secret name"},
+		{"merge.envsafe.driver", self + " git merge-driver %O %A %B %P"},
+	}
+	changed := 0
+	for _, kv := range settings {
+		current, _ := d.Git(s.Root(), "config", "--local", "--get", kv[0])
+		if strings.TrimSpace(string(current)) == kv[1] {
+			continue
+		}
+		if out, err := d.Git(s.Root(), "config", "--local", kv[0], kv[1]); err != nil {
+			return fmt.Errorf("git config %s: %w: %s", kv[0], err, bytes.TrimSpace(out))
+		}
+		changed++
+	}
+	switch {
+	case added:
+		d.say("Added %q to .gitattributes: commit it so every clone uses the drivers.", gitAttributesLine)
+	default:
+		d.say(".gitattributes already routes %s/*.age to envsafe.", store.DirName)
+	}
+	if changed > 0 {
+		d.say("Configured the envsafe diff and merge drivers in this clone (%d settings).", changed)
+	} else {
+		d.say("The envsafe diff and merge drivers were already configured in this clone.")
+	}
+	return nil
+}
+
+// ensureLine appends line to a text file unless it already has it.
+func ensureLine(path, line string) (bool, error) {
+	data, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		return false, err
+	}
+	for _, l := range strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n") {
+		if strings.TrimSpace(l) == line {
+			return false, nil
+		}
+	}
+	if len(data) > 0 && !bytes.HasSuffix(data, []byte("\n")) {
+		data = append(data, '\n')
+	}
+	data = append(data, line+"\n"...)
+	return true, atomicfile.Write(path, data, 0o644)
+}

@@ -1,0 +1,73 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/envsafe/envsafe/internal/atomicfile"
+	"github.com/envsafe/envsafe/internal/crypt"
+	"github.com/envsafe/envsafe/internal/hint"
+	"github.com/envsafe/envsafe/internal/identity"
+	"github.com/envsafe/envsafe/internal/keychain"
+	"github.com/urfave/cli/v2"
+)
+
+type identityExportOpts struct {
+	output string
+	force  bool
+}
+
+func newIdentityExportCmd(d *Deps) *cli.Command {
+	return &cli.Command{
+		Name:  "export",
+		Usage: "print your secret key from the keychain, for a backup",
+		Description: `Writes age-keygen format, which age -i and envsafe identity import read.
+It refuses to print to a terminal unless --force, so the key does not end up
+in scrollback by accident.
+
+Examples:
+   envsafe identity export -o envsafe-key.txt       (mode 0600)
+   envsafe identity export | pass insert -m envsafe/key`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` with mode 0600 instead of stdout"},
+			&cli.BoolFlag{Name: "force", Usage: "print to a terminal anyway"},
+		},
+		Action: func(c *cli.Context) error {
+			return runIdentityExport(c.Context, d, identityExportOpts{output: c.String("output"), force: c.Bool("force")})
+		},
+	}
+}
+
+func runIdentityExport(ctx context.Context, d *Deps, o identityExportOpts) error {
+	secret, err := d.Keychain.Get(ctx, identity.KeychainAccount)
+	if errors.Is(err, keychain.ErrNotFound) {
+		return hint.With(fmt.Errorf("%w: none in the keychain to export", identity.ErrNoIdentity), "create one with `envsafe identity new`")
+	}
+	if err != nil {
+		return err
+	}
+	id, err := crypt.ParseIdentity([]byte(secret))
+	if err != nil {
+		return fmt.Errorf("%w: the keychain entry is not an age identity", identity.ErrNoIdentity)
+	}
+	text := identity.FileText(secret, id.Public(), "envsafe identity exported: "+d.Now().UTC().Format(time.RFC3339))
+	if o.output != "" {
+		if err := atomicfile.Write(resolvePath(d, o.output), []byte(text), 0o600); err != nil {
+			return err
+		}
+		d.say("Wrote your secret key to %s (mode 0600). Keep it offline or in a password manager.", o.output)
+		return nil
+	}
+	if d.StdoutIsTTY && !o.force {
+		return hint.With(errors.New("refusing to print your secret key to a terminal"),
+			"write it to a file with `envsafe identity export -o FILE`, pipe it somewhere, or pass --force")
+	}
+	if d.StdoutIsTTY {
+		d.warn("your secret key is on screen: clear the scrollback once you have copied it")
+	}
+	_, err = io.WriteString(d.Stdout, text)
+	return err
+}

@@ -1,0 +1,61 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/envsafe/envsafe/internal/crypt"
+	"github.com/envsafe/envsafe/internal/hint"
+	"github.com/envsafe/envsafe/internal/identity"
+	"github.com/envsafe/envsafe/internal/keychain"
+	"github.com/urfave/cli/v2"
+)
+
+func newIdentityRmCmd(d *Deps) *cli.Command {
+	return &cli.Command{
+		Name:  "rm",
+		Usage: "delete your identity from the keychain",
+		Description: `Without a backup, every environment encrypted only to this key is lost to
+you. Asks first on a terminal; elsewhere needs --yes.
+
+Examples:
+   envsafe identity export -o backup-key.txt && envsafe identity rm`,
+		Flags: []cli.Flag{&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation"}},
+		Action: func(c *cli.Context) error {
+			return runIdentityRm(c.Context, d, c.Bool("yes"))
+		},
+	}
+}
+
+func runIdentityRm(ctx context.Context, d *Deps, yes bool) error {
+	secret, err := d.Keychain.Get(ctx, identity.KeychainAccount)
+	if errors.Is(err, keychain.ErrNotFound) {
+		return fmt.Errorf("%w: the keychain holds no envsafe identity to remove", identity.ErrNoIdentity)
+	}
+	if err != nil {
+		return err
+	}
+	what := "an entry that is not a valid identity"
+	if id, err := crypt.ParseIdentity([]byte(secret)); err == nil {
+		what = crypt.Short(id.Public())
+	}
+	if !yes {
+		if !d.StdinIsTTY {
+			return usagef("identity rm", "removing your identity needs --yes when not run on a terminal")
+		}
+		d.warn("without a backup you lose every environment encrypted only to %s", what)
+		ok, err := d.Prompter.Confirm("Delete your envsafe identity from the keychain")
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return hint.With(errors.New("kept your identity"), "back it up first with `envsafe identity export -o FILE`")
+		}
+	}
+	if err := d.Keychain.Delete(ctx, identity.KeychainAccount); err != nil {
+		return err
+	}
+	d.say("Deleted identity %s from the %s.", what, d.Keychain.Backend())
+	return nil
+}

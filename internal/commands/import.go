@@ -1,0 +1,249 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/envsafe/envsafe/internal/dotenv"
+	"github.com/envsafe/envsafe/internal/hint"
+	"github.com/envsafe/envsafe/internal/payload"
+	"github.com/envsafe/envsafe/internal/store"
+	"github.com/urfave/cli/v2"
+)
+
+// maxImportSize bounds one .env file; real ones are kilobytes.
+const maxImportSize = 16 << 20
+
+type importOpts struct {
+	env       string
+	files     []string
+	overwrite bool
+	dialect   string
+}
+
+func newImportCmd(d *Deps) *cli.Command {
+	return &cli.Command{
+		Name:      "import",
+		Usage:     "import .env files into an environment",
+		ArgsUsage: "[FILE|-]...",
+		Description: `Reads FILE (default .env; - for stdin) exactly as the npm dotenv package
+does: no $VAR expansion, # starts a comment in unquoted values, quotes and
+multi-line quoted values, export prefix, CRLF, BOM. Lines npm dotenv would
+silently drop or garble are refused with FILE:LINE, and nothing is written.
+--dialect godotenv reads files written for Go's godotenv, with its ${VAR}
+expansion. A name that already holds a different value is a conflict:
+nothing is written unless --overwrite.
+
+Examples:
+   envsafe import                        # ./.env into the default environment
+   envsafe import .env.production -e production
+   envsafe import --overwrite .env.local`,
+		Flags: []cli.Flag{
+			envFlag(),
+			&cli.BoolFlag{Name: "overwrite", Usage: "replace secrets that hold a different value"},
+			&cli.StringFlag{Name: "dialect", Value: "node", Usage: "`DIALECT` of the files: node (npm dotenv) or godotenv"},
+		},
+		Action: func(c *cli.Context) error {
+			return runImport(c.Context, d, importOpts{env: c.String("env"), files: c.Args().Slice(), overwrite: c.Bool("overwrite"), dialect: c.String("dialect")})
+		},
+	}
+}
+
+// imported is one name's value and where it came from, for messages.
+type imported struct {
+	value string
+	from  string
+}
+
+func runImport(ctx context.Context, d *Deps, o importOpts) error {
+	parse := dotenv.Parse
+	switch o.dialect {
+	case "node":
+	case "godotenv":
+		parse = dotenv.ParseGodotenv
+	default:
+		return usagef("import", "unknown dialect %q: use node or godotenv", o.dialect)
+	}
+	if len(o.files) == 0 {
+		o.files = []string{".env"}
+	}
+	values, order, err := readEnvFiles(d, o.files, parse)
+	if err != nil {
+		return err
+	}
+	s, env, id, err := d.open(ctx, o.env)
+	if err != nil {
+		return err
+	}
+	var added, changed, unchanged []string
+	_, err = s.Update(ctx, env, id.Identity, func(p *payload.Payload) error {
+		added, changed, unchanged = nil, nil, nil
+		for _, name := range order {
+			old, exists := p.Secrets[name]
+			switch {
+			case !exists:
+				added = append(added, name)
+			case old.Value == values[name].value:
+				unchanged = append(unchanged, name)
+			default:
+				changed = append(changed, name)
+			}
+		}
+		if len(changed) > 0 && !o.overwrite {
+			return hint.With(fmt.Errorf("%s already hold%s a different value in %s; nothing imported",
+				strings.Join(changed, ", "), map[bool]string{true: "", false: "s"}[len(changed) > 1], env),
+				"pass --overwrite to take the file's values, or remove those lines from the file")
+		}
+		for _, name := range order {
+			p.Set(name, values[name].value, d.Now())
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	d.say("Imported %s into %s: %d added, %d changed, %d unchanged.", strings.Join(o.files, ", "), env, len(added), len(changed), len(unchanged))
+	if err := adviseOnPlaintext(d, s, o.files); err != nil {
+		return err
+	}
+	warnIfIgnored(d, s)
+	return offerHook(d, s)
+}
+
+// readEnvFiles parses every file before anything is written. The same name
+// with different values in two files is ambiguous and refused.
+func readEnvFiles(d *Deps, files []string, parse func(string, []byte) ([]dotenv.Pair, error)) (map[string]imported, []string, error) {
+	values := map[string]imported{}
+	var order []string
+	stdinUsed := false
+	for _, file := range files {
+		var data []byte
+		var err error
+		label := file
+		if file == "-" {
+			if stdinUsed {
+				return nil, nil, usagef("import", "- (stdin) can be given only once")
+			}
+			stdinUsed, label = true, "stdin"
+			data, err = io.ReadAll(io.LimitReader(d.Stdin, maxImportSize+1))
+		} else {
+			data, err = readFileLimited(resolvePath(d, file), maxImportSize)
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, hint.With(fmt.Errorf("no file %s", file), "name the file to import: `envsafe import path/to/.env`, or - for stdin")
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(data) > maxImportSize {
+			return nil, nil, fmt.Errorf("%s is over the %d MiB limit for a .env file", label, maxImportSize>>20)
+		}
+		pairs, err := parse(label, data)
+		if err != nil {
+			return nil, nil, hint.With(err, "fix that line (quote values that span lines or contain #), then import again; nothing was written")
+		}
+		for _, p := range pairs {
+			from := fmt.Sprintf("%s:%d", label, p.Line)
+			if err := refuseForeignCiphertext(p, from); err != nil {
+				return nil, nil, err
+			}
+			if prev, ok := values[p.Name]; ok {
+				if prev.value != p.Value {
+					return nil, nil, hint.With(fmt.Errorf("%s is set differently in %s and %s", p.Name, prev.from, from),
+						"import the files one at a time, with --overwrite for the one that should win")
+				}
+				continue
+			}
+			values[p.Name] = imported{value: p.Value, from: from}
+			order = append(order, p.Name)
+		}
+	}
+	return values, order, nil
+}
+
+// refuseForeignCiphertext stops values encrypted by dotenvx or sops from
+// being stored as if they were the secrets themselves.
+func refuseForeignCiphertext(p dotenv.Pair, from string) error {
+	switch {
+	case strings.HasPrefix(p.Value, "encrypted:"):
+		return hint.With(fmt.Errorf("%s (%s) is encrypted by dotenvx, not a secret value", p.Name, from),
+			"decrypt first: `dotenvx decrypt -f FILE --stdout | envsafe import -`")
+	case strings.HasPrefix(p.Value, "ENC[") && strings.HasSuffix(p.Value, "]"):
+		return hint.With(fmt.Errorf("%s (%s) is encrypted by sops, not a secret value", p.Name, from),
+			"decrypt first: `sops -d FILE | envsafe import -`")
+	}
+	return nil
+}
+
+func readFileLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, limit+1))
+}
+
+// adviseOnPlaintext reminds the user that the plaintext files still exist
+// and, on a terminal, offers to keep .env files out of git.
+func adviseOnPlaintext(d *Deps, s *store.Store, files []string) error {
+	var plain []string
+	for _, f := range files {
+		if f != "-" {
+			plain = append(plain, f)
+		}
+	}
+	if len(plain) == 0 {
+		return nil
+	}
+	d.say("The plaintext is still on disk: check with `envsafe ls`, then delete it (rm %s).", strings.Join(plain, " "))
+	gitignore := filepath.Join(s.Root(), ".gitignore")
+	if ignoresDotenv(gitignore) {
+		return nil
+	}
+	d.say("Keep .env files out of git: add .env and .env.* to the project's .gitignore.")
+	if !d.StdinIsTTY {
+		return nil
+	}
+	ok, err := d.Prompter.Confirm("Add .env and .env.* to .gitignore now")
+	if err != nil || !ok {
+		return err
+	}
+	return appendGitignore(gitignore)
+}
+
+// ignoresDotenv is a plain reading of .gitignore: does a line ignore .env
+// and .env.*? (Not .env* — that would also hide .envsafe/ from git.)
+func ignoresDotenv(path string) bool {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	lines := strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
+	has := func(patterns ...string) bool {
+		return slices.ContainsFunc(lines, func(l string) bool { return slices.Contains(patterns, strings.TrimSpace(l)) })
+	}
+	return has(".env*", "/.env*") || (has(".env", "/.env") && has(".env.*", "/.env.*"))
+}
+
+func appendGitignore(path string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Size() > 0 {
+		if data, err := os.ReadFile(path); err == nil && !strings.HasSuffix(string(data), "\n") {
+			f.WriteString("\n")
+		}
+	}
+	_, err = f.WriteString("# plaintext secrets stay out of git; envsafe keeps them in .envsafe/\n.env\n.env.*\n")
+	return err
+}

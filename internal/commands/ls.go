@@ -1,0 +1,127 @@
+package commands
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/envsafe/envsafe/internal/team"
+	"github.com/urfave/cli/v2"
+)
+
+type lsOpts struct {
+	env  string
+	long bool
+	json bool
+}
+
+func newLsCmd(d *Deps) *cli.Command {
+	return &cli.Command{
+		Name:  "ls",
+		Usage: "list secret names (never values)",
+		Description: `Examples:
+   envsafe ls
+   envsafe ls --long -e production
+   envsafe ls --json | jq -r '.[].name'`,
+		Flags: []cli.Flag{
+			envFlag(),
+			&cli.BoolFlag{Name: "long", Aliases: []string{"l"}, Usage: "also show when each secret last changed, and which are older than max_age"},
+			&cli.BoolFlag{Name: "json", Usage: "print a JSON array of {name, updated}"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usagef("ls", "ls takes no arguments, got %q", c.Args().First())
+			}
+			return runLs(c.Context, d, lsOpts{env: c.String("env"), long: c.Bool("long"), json: c.Bool("json")})
+		},
+	}
+}
+
+type lsEntry struct {
+	Name    string    `json:"name"`
+	Updated time.Time `json:"updated"`
+	// Conflict marks a secret a git merge left undecided.
+	Conflict bool `json:"conflict,omitempty"`
+	// Stale marks a secret older than the environment's max_age.
+	Stale bool `json:"stale,omitempty"`
+}
+
+func runLs(ctx context.Context, d *Deps, o lsOpts) error {
+	s, env, id, err := d.open(ctx, o.env)
+	if err != nil {
+		return err
+	}
+	p, err := s.Read(env, id.Identity)
+	if err != nil {
+		return err
+	}
+	var maxAge time.Duration
+	if o.long || o.json {
+		if t, err := s.Team(); err == nil {
+			maxAge = t.MaxAgeOf(env)
+		}
+	}
+	entries := []lsEntry{}
+	stale := 0
+	for _, name := range p.Names() {
+		_, conflict := p.Conflicts[name]
+		e := lsEntry{Name: name, Updated: p.Secrets[name].Updated, Conflict: conflict, Stale: isStale(p.Secrets[name].Updated, maxAge, d.Now())}
+		if e.Stale {
+			stale++
+		}
+		entries = append(entries, e)
+	}
+	warnConflicts(d, p, env)
+	switch {
+	case o.json:
+		enc := json.NewEncoder(d.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(entries)
+	case o.long:
+		w := tabwriter.NewWriter(d.Stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(w, "NAME\tUPDATED\tAGE")
+		for _, e := range entries {
+			mark := ""
+			if e.Stale {
+				mark = "\tstale (max_age " + team.FormatDuration(maxAge) + ")"
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s%s\n", e.Name, e.Updated.UTC().Format(time.RFC3339), ago(d.Now().Sub(e.Updated)), mark)
+		}
+		err := w.Flush()
+		if stale > 0 {
+			d.say("%s older than the max_age of %s: rotate, then `envsafe check` passes.", plural(stale, "secret"), env)
+		}
+		return err
+	default:
+		for _, e := range entries {
+			fmt.Fprintln(d.Stdout, e.Name)
+		}
+	}
+	if len(entries) == 0 {
+		d.say("%s holds no secrets yet; add one with `envsafe set NAME -e %s`.", env, env)
+	}
+	return nil
+}
+
+// ago renders a duration the way people say it: "3 days", "5 minutes".
+func ago(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return plural(int(d/time.Minute), "minute")
+	case d < 48*time.Hour:
+		return plural(int(d/time.Hour), "hour")
+	default:
+		return plural(int(d/(24*time.Hour)), "day")
+	}
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
+}

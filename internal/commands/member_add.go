@@ -1,0 +1,132 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/envsafe/envsafe/internal/crypt"
+	"github.com/envsafe/envsafe/internal/hint"
+	"github.com/envsafe/envsafe/internal/store"
+	"github.com/envsafe/envsafe/internal/team"
+	"github.com/urfave/cli/v2"
+)
+
+type memberAddOpts struct {
+	name      string
+	recipient string
+	envs      []string
+	yes       bool
+}
+
+func newMemberAddCmd(d *Deps) *cli.Command {
+	return &cli.Command{
+		Name:      "add",
+		Usage:     "give a person or machine access to environments",
+		ArgsUsage: "NAME RECIPIENT",
+		Description: `RECIPIENT is their public key: age1... (from envsafe identity show),
+age1pq1... (post-quantum), or an SSH key "ssh-ed25519 AAAA..." / "ssh-rsa AAAA...".
+Shows which environments gain whom, asks on a terminal (--yes elsewhere),
+then re-encrypts them. You must be able to decrypt each of them.
+
+Examples:
+   envsafe member add bob age1qyz... -e development
+   envsafe member add ci-prod "$(cat ci.pub)" -e production --yes
+   envsafe member add carol "ssh-ed25519 AAAAC3... carol@laptop" -e development -e staging`,
+		Flags: []cli.Flag{
+			&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "environment to grant (repeatable; default: team.yaml's default)"},
+			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 2 {
+				return usagef("member add", "member add takes NAME and RECIPIENT (quote an SSH key), got %d arguments", c.NArg())
+			}
+			return runMemberAdd(c.Context, d, memberAddOpts{name: c.Args().Get(0), recipient: c.Args().Get(1), envs: splitList(strings.Join(c.StringSlice("env"), ",")), yes: c.Bool("yes")})
+		},
+	}
+}
+
+func runMemberAdd(ctx context.Context, d *Deps, o memberAddOpts) error {
+	if err := team.ValidateMemberName(o.name); err != nil {
+		return usagef("member add", "%v", err)
+	}
+	r, err := crypt.ParseRecipient(o.recipient)
+	if err != nil {
+		return usagef("member add", "%v", err)
+	}
+	s, t, id, err := d.openTeam(ctx)
+	if err != nil {
+		return err
+	}
+	envs := o.envs
+	if len(envs) == 0 {
+		envs = []string{t.Default}
+	}
+	if err := checkNewMember(t, o.name, r.String()); err != nil {
+		return err
+	}
+	var gains []string
+	for _, env := range envs {
+		e, ok := t.Env(env)
+		if !ok {
+			return hint.With(fmt.Errorf("no environment %q in team.yaml", env), "this project has: "+strings.Join(t.EnvNames(), ", "))
+		}
+		if !slices.Contains(e.Members, o.name) {
+			gains = append(gains, env)
+		}
+	}
+	if len(gains) == 0 {
+		d.say("%s can already read %s; nothing to do.", o.name, strings.Join(envs, ", "))
+		return nil
+	}
+	for _, env := range gains {
+		d.say("  %s: + %s (%s)", env, o.name, crypt.Short(r.String()))
+	}
+	if err := d.confirm("member add", fmt.Sprintf("Re-encrypt %s to add %s", strings.Join(gains, ", "), o.name), o.yes); err != nil {
+		return err
+	}
+	_, done, err := s.ChangeAccess(ctx, id.Identity, accessAdd(o.name, r.String(), gains))
+	if err != nil {
+		return onlyMembersCanGrant(err, gains, "envsafe member add "+o.name+" KEY -e "+strings.Join(gains, " -e "))
+	}
+	d.say("Added %s to %s and re-encrypted it. Commit .envsafe/ and push.", o.name, strings.Join(done, ", "))
+	return nil
+}
+
+// checkNewMember refuses a name that holds another key, or a key that
+// another name holds: replacing a key is rm then add, deliberately.
+func checkNewMember(t *team.Team, name, recipient string) error {
+	if m, ok := t.Member(name); ok && m.Recipient != recipient {
+		return hint.With(fmt.Errorf("member %s already exists with another key (%s)", name, crypt.Short(m.Recipient)),
+			"to change their key, run `envsafe member rm "+name+"` first, then add them again")
+	}
+	if other, ok := t.MemberByRecipient(recipient); ok && other != name {
+		return fmt.Errorf("that key already belongs to member %s", other)
+	}
+	return nil
+}
+
+func accessAdd(name, recipient string, envs []string) store.Access {
+	return store.Access{
+		Change: func(t *team.Team) error {
+			if err := checkNewMember(t, name, recipient); err != nil {
+				return err
+			}
+			if _, ok := t.Member(name); !ok {
+				t.Members = append(t.Members, team.Member{Name: name, Recipient: recipient})
+			}
+			for _, env := range envs {
+				e, ok := t.Env(env)
+				if !ok {
+					return fmt.Errorf("no environment %q in team.yaml", env)
+				}
+				if !slices.Contains(e.Members, name) {
+					e.Members = append(e.Members, name)
+				}
+			}
+			return nil
+		},
+		Reencrypt: func(*team.Team) []string { return envs },
+	}
+}

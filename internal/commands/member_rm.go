@@ -1,0 +1,80 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/envsafe/envsafe/internal/hint"
+	"github.com/envsafe/envsafe/internal/store"
+	"github.com/envsafe/envsafe/internal/team"
+	"github.com/urfave/cli/v2"
+)
+
+func newMemberRmCmd(d *Deps) *cli.Command {
+	return &cli.Command{
+		Name:      "rm",
+		Usage:     "take a member's access away",
+		ArgsUsage: "NAME",
+		Description: `Removes NAME from team.yaml and re-encrypts every environment they could
+read with a fresh file key, then lists the secrets they could read: git
+history still holds copies encrypted to their key, so rotate those values at
+their source. You must be able to decrypt each of those environments.
+
+Examples:
+   envsafe member rm bob
+   envsafe member rm ci-old --yes`,
+		Flags: []cli.Flag{&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation"}},
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return usagef("member rm", "member rm takes one NAME")
+			}
+			return runMemberRm(c.Context, d, c.Args().First(), c.Bool("yes"))
+		},
+	}
+}
+
+func runMemberRm(ctx context.Context, d *Deps, name string, yes bool) error {
+	s, t, id, err := d.openTeam(ctx)
+	if err != nil {
+		return err
+	}
+	if _, ok := t.Member(name); !ok {
+		return hint.With(fmt.Errorf("no member %s in team.yaml", name), "`envsafe member ls` lists the members")
+	}
+	envs := t.EnvsOf(name)
+	d.say("  %s loses: %s", name, orNone(envs))
+	if err := d.confirm("member rm", "Remove "+name+" and re-encrypt "+orNone(envs), yes); err != nil {
+		return err
+	}
+	_, done, err := s.ChangeAccess(ctx, id.Identity, store.Access{
+		Change:    func(t *team.Team) error { t.RemoveMember(name); return nil },
+		Reencrypt: func(*team.Team) []string { return envs },
+	})
+	if err != nil {
+		return onlyMembersCanGrant(err, envs, "envsafe member rm "+name)
+	}
+	d.say("Removed %s; re-encrypted %s with fresh keys. Commit .envsafe/ and push.", name, orNone(done))
+	exposed := 0
+	for _, env := range done {
+		p, err := s.Read(env, id.Identity)
+		if err != nil {
+			return err
+		}
+		if names := p.Names(); len(names) > 0 {
+			exposed += len(names)
+			d.say("  %s could read in %s: %s", name, env, strings.Join(names, ", "))
+		}
+	}
+	if exposed > 0 {
+		d.warn("git history still holds copies of these %d secrets encrypted to %s's key: rotate each value at its source, then `envsafe set` it", exposed, name)
+	}
+	return nil
+}
+
+func orNone(list []string) string {
+	if len(list) == 0 {
+		return "(no environments)"
+	}
+	return strings.Join(list, ", ")
+}

@@ -1,0 +1,182 @@
+package commands
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/envsafe/envsafe/internal/crypt"
+	"github.com/envsafe/envsafe/internal/identity"
+	"github.com/envsafe/envsafe/internal/keychain"
+	"github.com/envsafe/envsafe/internal/store"
+	"github.com/envsafe/envsafe/internal/team"
+	"github.com/urfave/cli/v2"
+)
+
+func newStatusCmd(d *Deps) *cli.Command {
+	return &cli.Command{
+		Name:  "status",
+		Usage: "show the project, your identity, the keychain and what you can decrypt",
+		Description: `Examples:
+   envsafe status
+   envsafe status --json`,
+		Flags: []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print the report as JSON"}},
+		Action: func(c *cli.Context) error {
+			return runStatus(c.Context, d, c.Bool("json"))
+		},
+	}
+}
+
+type statusReport struct {
+	Project      string         `json:"project"`
+	Default      string         `json:"default"`
+	Identity     statusIdentity `json:"identity"`
+	Keychain     statusKeychain `json:"keychain"`
+	Environments []statusEnv    `json:"environments"`
+}
+
+type statusIdentity struct {
+	Public string `json:"public,omitempty"`
+	Source string `json:"source,omitempty"`
+	Member string `json:"member,omitempty"`
+	Error  string `json:"error,omitempty"`
+}
+
+type statusKeychain struct {
+	Backend   string `json:"backend"`
+	Available bool   `json:"available"`
+	Error     string `json:"error,omitempty"`
+}
+
+type statusEnv struct {
+	Name     string `json:"name"`
+	Readable bool   `json:"readable"`
+	Secrets  int    `json:"secrets"`
+	// InSync is false when the file's recipients differ from team.yaml.
+	InSync bool     `json:"in_sync"`
+	Gained []string `json:"gained,omitempty"`
+	Lost   []string `json:"lost,omitempty"`
+	// Conflicts are secrets a git merge left undecided.
+	Conflicts []string `json:"conflicts,omitempty"`
+	Error     string   `json:"error,omitempty"`
+}
+
+func runStatus(ctx context.Context, d *Deps, asJSON bool) error {
+	s, t, err := d.team()
+	if err != nil {
+		return err
+	}
+	r := statusReport{Project: s.Root(), Default: t.Default, Keychain: keychainStatus(ctx, d)}
+	id, idErr := d.identity(ctx)
+	if idErr != nil {
+		r.Identity.Error = idErr.Error()
+	} else {
+		r.Identity = statusIdentity{Public: id.Public(), Source: id.Source}
+		r.Identity.Member, _ = t.MemberByRecipient(id.Public())
+	}
+	for _, e := range t.Environments {
+		r.Environments = append(r.Environments, envStatus(s, t, e.Name, id))
+	}
+	if asJSON {
+		enc := json.NewEncoder(d.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	printStatus(d, r)
+	return nil
+}
+
+func keychainStatus(ctx context.Context, d *Deps) statusKeychain {
+	k := statusKeychain{Backend: d.Keychain.Backend()}
+	_, err := d.Keychain.Get(ctx, identity.KeychainAccount)
+	k.Available = err == nil || errors.Is(err, keychain.ErrNotFound)
+	if !k.Available {
+		k.Error = err.Error()
+	}
+	return k
+}
+
+func envStatus(s *store.Store, t *team.Team, env string, id *identity.Resolved) statusEnv {
+	st := statusEnv{Name: env}
+	if id == nil {
+		st.Error = "no identity"
+		return st
+	}
+	p, err := s.Read(env, id.Identity)
+	if err != nil {
+		st.Error = err.Error()
+		switch {
+		case errors.Is(err, store.ErrNotRecipient):
+			st.Error = "not a recipient"
+		case errors.Is(err, store.ErrNoFile):
+			st.Error = "no file yet: run envsafe sync (or restore it from git)"
+		}
+		return st
+	}
+	st.Readable, st.Secrets = true, len(p.Secrets)
+	drift := store.DriftOf(t, env, p)
+	name := func(key string) string {
+		if m, ok := t.MemberByRecipient(key); ok {
+			return m
+		}
+		return crypt.Short(key)
+	}
+	for _, k := range drift.Gained {
+		st.Gained = append(st.Gained, name(k))
+	}
+	for _, k := range drift.Lost {
+		st.Lost = append(st.Lost, name(k))
+	}
+	st.InSync = drift.InSync()
+	st.Conflicts = p.ConflictNames()
+	return st
+}
+
+func printStatus(d *Deps, r statusReport) {
+	w := tabwriter.NewWriter(d.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(w, "project\t%s\n", r.Project)
+	if r.Identity.Error != "" {
+		fmt.Fprintf(w, "identity\tnone: %s\n", r.Identity.Error)
+	} else {
+		member := "not a member of team.yaml"
+		if r.Identity.Member != "" {
+			member = "member " + r.Identity.Member
+		}
+		fmt.Fprintf(w, "identity\t%s (%s), from %s\n", crypt.Short(r.Identity.Public), member, r.Identity.Source)
+	}
+	if r.Keychain.Available {
+		fmt.Fprintf(w, "keychain\t%s, available\n", r.Keychain.Backend)
+	} else {
+		fmt.Fprintf(w, "keychain\t%s, unavailable: %s\n", r.Keychain.Backend, r.Keychain.Error)
+	}
+	w.Flush()
+	fmt.Fprintln(d.Stdout, "environments:")
+	w = tabwriter.NewWriter(d.Stdout, 0, 0, 2, ' ', 0)
+	for _, e := range r.Environments {
+		name := e.Name
+		if name == r.Default {
+			name += " (default)"
+		}
+		switch {
+		case e.Error != "":
+			fmt.Fprintf(w, "  %s\tcannot decrypt: %s\n", name, e.Error)
+		case len(e.Conflicts) > 0:
+			fmt.Fprintf(w, "  %s\t%s\tmerge conflicts to settle: %s\n", name, plural(e.Secrets, "secret"), strings.Join(e.Conflicts, ", "))
+		case !e.InSync:
+			var drift []string
+			if len(e.Gained) > 0 {
+				drift = append(drift, "team.yaml adds "+strings.Join(e.Gained, ", "))
+			}
+			if len(e.Lost) > 0 {
+				drift = append(drift, "team.yaml removes "+strings.Join(e.Lost, ", "))
+			}
+			fmt.Fprintf(w, "  %s\t%s\tout of date: %s; run envsafe sync\n", name, plural(e.Secrets, "secret"), strings.Join(drift, "; "))
+		default:
+			fmt.Fprintf(w, "  %s\t%s\trecipients match team.yaml\n", name, plural(e.Secrets, "secret"))
+		}
+	}
+	w.Flush()
+}

@@ -1,0 +1,66 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/envsafe/envsafe/internal/store"
+	"github.com/envsafe/envsafe/internal/team"
+	"github.com/urfave/cli/v2"
+)
+
+func newSyncCmd(d *Deps) *cli.Command {
+	return &cli.Command{
+		Name:  "sync",
+		Usage: "re-encrypt environments whose recipients differ from team.yaml",
+		Description: `Run it after a change to team.yaml arrives (a teammate's pull request, a
+merge): every environment you can decrypt whose file is encrypted to other
+keys than team.yaml lists is re-encrypted to exactly those keys. The others are
+listed: only one of their members can re-encrypt them.
+
+Examples:
+   git pull && envsafe sync && git commit -am "envsafe sync" && git push`,
+		Action: func(c *cli.Context) error {
+			return runSync(c.Context, d)
+		},
+	}
+}
+
+func runSync(ctx context.Context, d *Deps) error {
+	s, t, id, err := d.openTeam(ctx)
+	if err != nil {
+		return err
+	}
+	var stale, unreadable []string
+	for _, env := range t.EnvNames() {
+		p, err := s.Read(env, id.Identity)
+		if errors.Is(err, store.ErrNotRecipient) {
+			unreadable = append(unreadable, env)
+			continue
+		}
+		if errors.Is(err, store.ErrNoFile) {
+			stale = append(stale, env) // listed in team.yaml, never written: create it
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if !store.DriftOf(t, env, p).InSync() {
+			stale = append(stale, env)
+		}
+	}
+	if len(stale) > 0 {
+		if _, _, err := s.ChangeAccess(ctx, id.Identity, store.Access{Reencrypt: func(*team.Team) []string { return stale }}); err != nil {
+			return err
+		}
+		d.say("Re-encrypted %s to the recipients in team.yaml. Commit .envsafe/ and push.", strings.Join(stale, ", "))
+	} else {
+		d.say("Every environment you can decrypt matches team.yaml.")
+	}
+	if len(unreadable) > 0 {
+		d.say("Not checked (you cannot decrypt them): %s. If team.yaml changed who reads them, ask one of their members to run `envsafe sync`.",
+			strings.Join(unreadable, ", "))
+	}
+	return nil
+}

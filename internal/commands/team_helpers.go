@@ -1,0 +1,84 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/envsafe/envsafe/internal/hint"
+	"github.com/envsafe/envsafe/internal/identity"
+	"github.com/envsafe/envsafe/internal/store"
+	"github.com/envsafe/envsafe/internal/team"
+)
+
+// openProject finds the project and the identity, for commands that work
+// on the whole team rather than one environment.
+func (d *Deps) openProject(ctx context.Context) (*store.Store, *identity.Resolved, error) {
+	s, err := d.project()
+	if err != nil {
+		return nil, nil, err
+	}
+	id, err := d.identity(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, id, nil
+}
+
+// openTeam is openProject plus team.yaml, the start of every command that
+// changes or reviews who can read what.
+func (d *Deps) openTeam(ctx context.Context) (*store.Store, *team.Team, *identity.Resolved, error) {
+	s, id, err := d.openProject(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	t, err := s.Team()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return s, t, id, nil
+}
+
+// team finds the project and reads team.yaml, for commands that need no
+// identity.
+func (d *Deps) team() (*store.Store, *team.Team, error) {
+	s, err := d.project()
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := s.Team()
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, t, nil
+}
+
+// confirm asks on a terminal; elsewhere the user must have passed --yes.
+func (d *Deps) confirm(cmd, question string, yes bool) error {
+	if yes {
+		return nil
+	}
+	if !d.StdinIsTTY {
+		return usagef(cmd, "this changes who can read secrets: pass --yes to confirm when not on a terminal")
+	}
+	ok, err := d.Prompter.Confirm(question)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errors.New("cancelled; nothing changed")
+	}
+	return nil
+}
+
+// onlyMembersCanGrant explains a not-a-recipient error met while changing
+// access: re-encrypting needs someone who can decrypt.
+func onlyMembersCanGrant(err error, envs []string, suggestion string) error {
+	if !errors.Is(err, store.ErrNotRecipient) {
+		return err
+	}
+	list := strings.Join(envs, ", ")
+	return hint.With(fmt.Errorf("%w; nothing changed", err),
+		"only a member of "+list+" can re-encrypt it: ask one to run `"+suggestion+"`, or change team.yaml in a pull request and ask a member of "+list+" to run `envsafe sync`")
+}

@@ -1,0 +1,339 @@
+// Package store keeps a project's .envsafe folder: finding it, creating it,
+// and reading and writing environment files so that a write is atomic,
+// serialised by a lock, skipped when nothing changed, and a read is refused
+// unless the file is intact and belongs to the environment asked for.
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/envsafe/envsafe/internal/atomicfile"
+	"github.com/envsafe/envsafe/internal/crypt"
+	"github.com/envsafe/envsafe/internal/hint"
+	"github.com/envsafe/envsafe/internal/payload"
+	"github.com/envsafe/envsafe/internal/team"
+	"github.com/gofrs/flock"
+)
+
+// DirName is the folder, at the project root, that holds everything.
+const DirName = ".envsafe"
+
+// TeamFile is the name of the access file inside DirName.
+const TeamFile = "team.yaml"
+
+// MaxFileSize bounds an environment file. 10,000 secrets of 1 KiB take about
+// 15 MiB once armored; anything past this is refused before decrypting.
+const MaxFileSize = 64 << 20
+
+// LockWait is how long a writer waits for another writer to finish.
+const LockWait = 10 * time.Second
+
+var (
+	// ErrNoProject means no folder from the working directory up holds .envsafe.
+	ErrNoProject = errors.New("not inside an envsafe project (no .envsafe folder here or above)")
+	// ErrExists means init was asked to create a project that exists.
+	ErrExists = errors.New("an envsafe project already exists here")
+	// ErrNotRecipient means the file is intact but not encrypted to you.
+	ErrNotRecipient = errors.New("not a recipient")
+	// ErrIntegrity means the file is damaged, forged or another environment's.
+	ErrIntegrity = errors.New("integrity check failed")
+	// ErrNoEnvironment means team.yaml does not list the environment.
+	ErrNoEnvironment = errors.New("no such environment")
+	// ErrNoFile means team.yaml lists the environment but its file is absent.
+	ErrNoFile = errors.New("missing environment file")
+	// ErrLocked means another writer held the lock for longer than LockWait.
+	ErrLocked = errors.New("another envsafe process is writing to this project")
+)
+
+// Store is one project's .envsafe folder.
+type Store struct {
+	root string
+	// OnDecrypt, when set, is called after Read decrypts an environment
+	// file, with what it held: the audit log's hook.
+	OnDecrypt func(env string, p *payload.Payload)
+}
+
+// Open returns the store of a project rooted at root without checking it.
+func Open(root string) *Store { return &Store{root: root} }
+
+// Find walks up from start, like git, to the first folder holding .envsafe.
+func Find(start string) (*Store, error) {
+	dir, err := filepath.Abs(start)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		fi, err := os.Stat(filepath.Join(dir, DirName))
+		if err == nil && fi.IsDir() {
+			return &Store{root: dir}, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return nil, hint.With(ErrNoProject, "run `envsafe init` at the root of your project to start one")
+		}
+		dir = parent
+	}
+}
+
+// Root is the project folder, the one that holds .envsafe.
+func (s *Store) Root() string { return s.root }
+
+// Dir is the .envsafe folder itself.
+func (s *Store) Dir() string { return filepath.Join(s.root, DirName) }
+
+// EnvPath is where an environment's file lives; env must be a valid name.
+func (s *Store) EnvPath(env string) string { return filepath.Join(s.Dir(), env+".age") }
+
+// Rel names a file relative to the project root, for messages.
+func (s *Store) Rel(path string) string {
+	if r, err := filepath.Rel(s.root, path); err == nil {
+		return filepath.ToSlash(r)
+	}
+	return path
+}
+
+// Team reads and checks team.yaml.
+func (s *Store) Team() (*team.Team, error) {
+	path := filepath.Join(s.Dir(), TeamFile)
+	data, err := readLimited(path, team.MaxSize)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", s.Rel(path), err)
+	}
+	t, err := team.Parse(data)
+	if err != nil {
+		return nil, hint.With(fmt.Errorf("%s: %w", s.Rel(path), err), "fix the file by hand, or restore it with `git checkout -- "+s.Rel(path)+"`")
+	}
+	return t, nil
+}
+
+// Init creates .envsafe with team.yaml, a .gitignore for envsafe's own
+// scratch files, and an empty, encrypted file for every environment.
+func Init(root string, t *team.Team) (_ *Store, err error) {
+	s := &Store{root: root}
+	if _, err := os.Lstat(s.Dir()); err == nil {
+		return nil, ErrExists
+	}
+	data, err := t.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Mkdir(s.Dir(), 0o755); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return nil, ErrExists
+		}
+		return nil, fmt.Errorf("creating %s: %w", DirName, err)
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(s.Dir()) // never leave a half-made project behind
+		}
+	}()
+	// Every writer in .envsafe holds the lock, init included (see lock).
+	unlock, err := s.lock(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if err := atomicfile.Write(filepath.Join(s.Dir(), ".gitignore"), []byte(".lock\n.*.tmp-*\n"), 0o644); err != nil {
+		return nil, err
+	}
+	if err := atomicfile.Write(filepath.Join(s.Dir(), TeamFile), data, 0o644); err != nil {
+		return nil, err
+	}
+	for _, env := range t.EnvNames() {
+		if _, err := s.write(t, env, payload.New(env), nil); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// Read decrypts an environment. The file of an environment team.yaml lists
+// must exist: a deleted file must not read as an empty environment, or
+// `run` would start a program with none of its secrets. (Writes create the
+// file; see Update.)
+func (s *Store) Read(env string, id *crypt.Identity) (*payload.Payload, error) {
+	p, plain, err := s.read(env, id, nil)
+	if err != nil {
+		return nil, err
+	}
+	if plain == nil {
+		rel := s.Rel(s.EnvPath(env))
+		return nil, hint.With(fmt.Errorf("%w: environment %s has no file (%s)", ErrNoFile, env, rel),
+			"if it was deleted, restore it with `git checkout -- "+rel+"`; a new environment gets its file from a member's `envsafe sync` or first `envsafe set -e "+env+"`")
+	}
+	if s.OnDecrypt != nil {
+		s.OnDecrypt(env, p)
+	}
+	return p, nil
+}
+
+// Update changes an environment under the project lock: it re-reads the
+// file, applies change, and writes the result encrypted to the recipients
+// team.yaml lists now. It reports whether the file was rewritten; a change
+// that leaves the plaintext as it was writes nothing.
+func (s *Store) Update(ctx context.Context, env string, id *crypt.Identity, change func(*payload.Payload) error) (bool, error) {
+	unlock, err := s.lock(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer unlock()
+	t, err := s.Team()
+	if err != nil {
+		return false, err
+	}
+	p, old, err := s.read(env, id, t)
+	if err != nil {
+		return false, err
+	}
+	if err := change(p); err != nil {
+		return false, err
+	}
+	return s.write(t, env, p, old)
+}
+
+func (s *Store) write(t *team.Team, env string, p *payload.Payload, old []byte) (bool, error) {
+	recipients, err := t.Recipients(env)
+	if err != nil {
+		return false, hint.With(err, "add members to it in "+DirName+"/"+TeamFile)
+	}
+	p.Recipients = make([]string, len(recipients))
+	for i, r := range recipients {
+		p.Recipients[i] = r.String()
+	}
+	plain, err := p.Encode()
+	if err != nil {
+		return false, err
+	}
+	if old != nil && bytes.Equal(plain, old) {
+		return false, nil
+	}
+	file, err := crypt.Encrypt(plain, recipients)
+	if err != nil {
+		return false, fmt.Errorf("environment %s: %w", env, err)
+	}
+	return true, atomicfile.Write(s.EnvPath(env), file, 0o644)
+}
+
+// read returns the payload and the exact plaintext it came from (nil when
+// the file does not exist yet). t may be nil; it is loaded when needed.
+func (s *Store) read(env string, id *crypt.Identity, t *team.Team) (*payload.Payload, []byte, error) {
+	if err := team.ValidateEnvName(env); err != nil {
+		return nil, nil, err
+	}
+	path := s.EnvPath(env)
+	data, err := readLimited(path, MaxFileSize)
+	if errors.Is(err, fs.ErrNotExist) {
+		if t == nil {
+			if t, err = s.Team(); err != nil {
+				return nil, nil, err
+			}
+		}
+		if _, ok := t.Env(env); !ok {
+			return nil, nil, hint.With(fmt.Errorf("%w %q", ErrNoEnvironment, env),
+				"this project has: "+strings.Join(t.EnvNames(), ", ")+"; add one with `envsafe env add NAME`")
+		}
+		return payload.New(env), nil, nil
+	}
+	if errors.Is(err, errTooLarge) {
+		return nil, nil, fmt.Errorf("%s: %w: %w", s.Rel(path), ErrIntegrity, err)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading %s: %w", s.Rel(path), err)
+	}
+	plain, err := crypt.Decrypt(data, id)
+	switch {
+	case errors.Is(err, crypt.ErrNoMatch):
+		return nil, nil, s.notRecipient(env, id, t)
+	case err != nil:
+		return nil, nil, hint.With(fmt.Errorf("%s: %w: %w", s.Rel(path), ErrIntegrity, err), s.restoreHint(path))
+	}
+	p, err := payload.Decode(plain, env)
+	if err != nil {
+		return nil, nil, hint.With(fmt.Errorf("%s: %w: %w", s.Rel(path), ErrIntegrity, err), s.restoreHint(path))
+	}
+	return p, plain, nil
+}
+
+func (s *Store) restoreHint(path string) string {
+	return "restore the last good version from git: `git log -- " + s.Rel(path) + "` then `git checkout COMMIT -- " + s.Rel(path) + "`"
+}
+
+// notRecipient explains the two common causes: never added, or added to
+// team.yaml by someone who could not re-encrypt the file.
+func (s *Store) notRecipient(env string, id *crypt.Identity, t *team.Team) error {
+	err := fmt.Errorf("cannot decrypt %s: %w of environment %q (your key is %s)", s.Rel(s.EnvPath(env)), ErrNotRecipient, env, crypt.Short(id.Public()))
+	if t == nil {
+		t, _ = s.Team()
+	}
+	if t != nil && t.CanRead(env, id.Public()) {
+		// A damaged copy of one's own recipient stanza looks exactly like
+		// this too (age cannot tell them apart), hence the second hint.
+		return hint.With(hint.With(err, "if you could read it before, check who changed it: `git log -- "+s.Rel(s.EnvPath(env))+"`"),
+			"team.yaml lists you for "+env+" but the file was not re-encrypted since: ask a member of "+env+" to run `envsafe sync`")
+	}
+	return hint.With(err, "send your public key (`envsafe identity show`) to a member of "+env+", who runs `envsafe member add NAME KEY -e "+env+"`")
+}
+
+// lock takes the project's write lock. It is an OS advisory lock, so the
+// kernel drops it when its holder dies: a killed envsafe never wedges a project.
+func (s *Store) lock(ctx context.Context) (func(), error) {
+	l := flock.New(filepath.Join(s.Dir(), ".lock"), flock.SetPermissions(0o644))
+	ctx, cancel := context.WithTimeout(ctx, LockWait)
+	defer cancel()
+	ok, err := l.TryLockContext(ctx, 20*time.Millisecond)
+	if !ok {
+		if err == nil || errors.Is(err, context.DeadlineExceeded) {
+			return nil, hint.With(ErrLocked, fmt.Sprintf("waited %s; if no other envsafe is running, try again", LockWait))
+		}
+		return nil, fmt.Errorf("locking %s: %w", DirName, err)
+	}
+	removeStaleTemps(s.Dir())
+	return func() { l.Unlock() }, nil
+}
+
+// removeStaleTemps deletes the temporary files (atomicfile's .NAME.tmp-*)
+// of writers killed before they could rename them. Every writer in
+// .envsafe holds the lock, so while it is held such files can only be a
+// dead writer's; they hold nothing but ciphertext, but would pile up.
+func removeStaleTemps(dir string) {
+	stale, _ := filepath.Glob(filepath.Join(dir, ".*.tmp-*"))
+	for _, f := range stale {
+		os.Remove(f)
+	}
+}
+
+var errTooLarge = errors.New("file is larger than the limit")
+
+func readLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	// Size the buffer from the file, so a 1 MiB environment is read with one
+	// allocation rather than a dozen doublings.
+	var buf bytes.Buffer
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		if fi.Size() > limit {
+			return nil, fmt.Errorf("%w of %d MiB", errTooLarge, limit>>20)
+		}
+		buf.Grow(int(fi.Size()) + 1)
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(f, limit+1)); err != nil {
+		return nil, err
+	}
+	if int64(buf.Len()) > limit {
+		return nil, fmt.Errorf("%w of %d MiB", errTooLarge, limit>>20)
+	}
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,152 @@
+package team
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/envsafe/envsafe/internal/crypt"
+)
+
+func key(t *testing.T, pq bool) string {
+	t.Helper()
+	_, public, err := crypt.Generate(pq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return public
+}
+
+func TestParseKeepsOrderAndResolvesRecipients(t *testing.T) {
+	alice, bob := key(t, false), key(t, false)
+	doc := fmt.Sprintf(`version: 1
+default: production
+members:
+  zed: %s   # listed first on purpose
+  bob: %s
+environments:
+  production: [zed]
+  development: [zed, bob]
+  empty: []
+`, alice, bob)
+	tm, err := Parse([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tm.EnvNames(); !reflect.DeepEqual(got, []string{"production", "development", "empty"}) {
+		t.Fatalf("environment order lost: %v", got)
+	}
+	if tm.Members[0].Name != "zed" || tm.Default != "production" {
+		t.Fatalf("parsed %+v", tm)
+	}
+	rs, err := tm.Recipients("development")
+	if err != nil || len(rs) != 2 || rs[1].String() != bob {
+		t.Fatalf("Recipients() = %v, %v", rs, err)
+	}
+	if _, err := tm.Recipients("empty"); err == nil || !strings.Contains(err.Error(), "no members") {
+		t.Fatalf("an environment without members must not be encryptable: %v", err)
+	}
+	if !tm.CanRead("development", bob) || tm.CanRead("production", bob) {
+		t.Fatal("CanRead does not follow the environment lists")
+	}
+}
+
+func TestMarshalRoundTrips(t *testing.T) {
+	tm := &Team{
+		Default:      "development",
+		Members:      []Member{{"alice", key(t, false)}, {"ci-prod", key(t, false)}},
+		Environments: []Environment{{"development", []string{"alice"}}, {"production", []string{"alice", "ci-prod"}}},
+	}
+	data, err := tm.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), "production: [alice, ci-prod]") {
+		t.Fatalf("member lists not in flow style:\n%s", data)
+	}
+	back, err := Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, tm) {
+		t.Fatalf("round trip changed the team:\n%+v\n%+v", back, tm)
+	}
+}
+
+func TestParseRefusesInconsistentFilesWithLine(t *testing.T) {
+	k := key(t, false)
+	cases := map[string]struct{ doc, want string }{
+		"no version":       {"members: {}\nenvironments: {dev: []}\n", "version is 0"},
+		"future version":   {"version: 2\nenvironments: {dev: []}\n", "version is 2"},
+		"typo field":       {"version: 1\nmembrs: {}\n", "membrs"},
+		"unknown member":   {"version: 1\nmembers:\n  a: " + k + "\nenvironments:\n  dev: [a, b]\n", `line 5: environment "dev" lists "b"`},
+		"bad key":          {"version: 1\nmembers:\n  a: age1nope\nenvironments:\n  dev: [a]\n", "line 3"},
+		"duplicate member": {"version: 1\nmembers:\n  a: " + k + "\n  a: " + k + "\nenvironments:\n  dev: [a]\n", "line 4"},
+		"bad env name":     {"version: 1\nmembers:\n  a: " + k + "\nenvironments:\n  ../etc: [a]\n", "invalid environment name"},
+		"missing default":  {"version: 1\ndefault: prod\nmembers:\n  a: " + k + "\nenvironments:\n  dev: [a]\n", `default environment "prod"`},
+		"no environments":  {"version: 1\nmembers:\n  a: " + k + "\n", "no environments"},
+		"env not a list":   {"version: 1\nmembers:\n  a: " + k + "\nenvironments:\n  dev: a\n", "expected a list"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := Parse([]byte(c.doc))
+			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("Parse() error = %v, want ErrInvalid mentioning %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestDefaultIsFirstEnvironmentWhenOmitted(t *testing.T) {
+	tm, err := Parse([]byte("version: 1\nmembers:\n  a: " + key(t, true) + "\nenvironments:\n  staging: [a]\n  prod: [a]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tm.Default != "staging" {
+		t.Fatalf("Default = %q, want staging", tm.Default)
+	}
+}
+
+func TestNameRules(t *testing.T) {
+	for _, ok := range []string{"development", "prod-eu_1", "0"} {
+		if ValidateEnvName(ok) != nil {
+			t.Errorf("env name %q refused", ok)
+		}
+	}
+	for _, bad := range []string{"", "Prod", "-x", "a/b", "..", "a.b", strings.Repeat("a", 64)} {
+		if ValidateEnvName(bad) == nil {
+			t.Errorf("env name %q accepted", bad)
+		}
+	}
+	for _, ok := range []string{"alice", "ci-prod", "a.b@corp", "Bob_2"} {
+		if ValidateMemberName(ok) != nil {
+			t.Errorf("member name %q refused", ok)
+		}
+	}
+	for _, bad := range []string{"", "al ice", "-a", "a:b"} {
+		if ValidateMemberName(bad) == nil {
+			t.Errorf("member name %q accepted", bad)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("version: 1\nmembers:\n  a: age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj\nenvironments:\n  dev: [a]\n"))
+	f.Add([]byte("version: 1\nenvironments: {dev: []}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		tm, err := Parse(data)
+		if err != nil {
+			return
+		}
+		out, err := tm.Marshal()
+		if err != nil {
+			t.Fatalf("a parsed team does not marshal: %v", err)
+		}
+		back, err := Parse(out)
+		if err != nil || !reflect.DeepEqual(back, tm) {
+			t.Fatalf("marshal round trip changed the team: %v", err)
+		}
+	})
+}
