@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/envsafe/envsafe/internal/crypt"
 	"github.com/envsafe/envsafe/internal/hint"
+	"github.com/envsafe/envsafe/internal/identity"
 	"github.com/envsafe/envsafe/internal/payload"
 	"github.com/envsafe/envsafe/internal/store"
 	"github.com/envsafe/envsafe/internal/team"
@@ -216,7 +216,7 @@ func memberNamesOf(t *team.Team, keys []string) []string {
 		if m, ok := t.MemberByRecipient(k); ok {
 			out = append(out, m)
 		} else {
-			out = append(out, "former member "+crypt.Short(k))
+			out = append(out, "former member "+identity.Short(k))
 		}
 	}
 	return out

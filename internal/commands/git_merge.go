@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/envsafe/envsafe/internal/atomicfile"
-	"github.com/envsafe/envsafe/internal/crypt"
 	"github.com/envsafe/envsafe/internal/hint"
 	"github.com/envsafe/envsafe/internal/payload"
 	"github.com/envsafe/envsafe/internal/store"
@@ -52,24 +51,20 @@ func runGitMerge(ctx context.Context, d *Deps, basePath, oursPath, theirsPath, p
 		return err
 	}
 	load := func(file string, optional bool) (*payload.Payload, error) {
-		data, err := readFileLimited(resolvePath(d, file), store.MaxFileSize)
+		data, err := store.ReadFile(resolvePath(d, file))
 		if optional && (errors.Is(err, fs.ErrNotExist) || (err == nil && len(data) == 0)) {
 			return nil, nil
 		}
 		if err != nil {
 			return nil, err
 		}
-		plain, err := crypt.Decrypt(data, id.Identity)
-		if errors.Is(err, crypt.ErrNoMatch) {
-			return nil, hint.With(fmt.Errorf("cannot merge %s: %w of %s", path, store.ErrNotRecipient, env),
+		p, _, err := store.OpenFile(data, env, id.Identity)
+		if errors.Is(err, store.ErrNotRecipient) {
+			return nil, hint.With(fmt.Errorf("cannot merge %s: %w of %s", path, err, env),
 				"a member of "+env+" has to do this merge; git leaves your side of the file in place")
 		}
 		if err != nil {
-			return nil, fmt.Errorf("cannot merge %s: %w: %w", path, store.ErrIntegrity, err)
-		}
-		p, err := payload.Decode(plain, env)
-		if err != nil {
-			return nil, fmt.Errorf("cannot merge %s: %w: %w", path, store.ErrIntegrity, err)
+			return nil, fmt.Errorf("cannot merge %s: %w", path, err)
 		}
 		return p, nil
 	}
@@ -86,19 +81,7 @@ func runGitMerge(ctx context.Context, d *Deps, basePath, oursPath, theirsPath, p
 		return err
 	}
 	merged, conflicts := payload.Merge(base, ours, theirs)
-	recipients, err := t.Recipients(env)
-	if err != nil {
-		return err
-	}
-	merged.Recipients = make([]string, 0, len(recipients))
-	for _, r := range recipients {
-		merged.Recipients = append(merged.Recipients, r.String())
-	}
-	plain, err := merged.Encode()
-	if err != nil {
-		return err
-	}
-	file, err := crypt.Encrypt(plain, recipients)
+	file, err := store.SealFile(t, env, merged, nil)
 	if err != nil {
 		return err
 	}

@@ -9,8 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/envsafe/envsafe/internal/crypt"
-	"github.com/envsafe/envsafe/internal/payload"
+	"github.com/envsafe/envsafe/internal/identity"
 	"github.com/envsafe/envsafe/internal/store"
 	"github.com/envsafe/envsafe/internal/team"
 	"github.com/urfave/cli/v2"
@@ -37,7 +36,7 @@ func newGitTextconvCmd(d *Deps) *cli.Command {
 // is told never to cache it. A version this person cannot decrypt is shown
 // as a placeholder with its digest, so the diff still shows that it changed.
 func runGitTextconv(ctx context.Context, d *Deps, file string) error {
-	data, err := readFileLimited(resolvePath(d, file), store.MaxFileSize)
+	data, err := store.ReadFile(resolvePath(d, file))
 	if err != nil {
 		return err
 	}
@@ -53,16 +52,15 @@ func runGitTextconv(ctx context.Context, d *Deps, file string) error {
 	if err != nil {
 		return placeholder("no identity to decrypt with")
 	}
-	plain, err := crypt.Decrypt(data, id.Identity)
+	p, plain, err := store.OpenFile(data, store.AnyEnvironment, id.Identity)
+	clear(plain)
 	switch {
-	case errors.Is(err, crypt.ErrNoMatch):
+	case errors.Is(err, store.ErrNotRecipient):
 		return placeholder("you are not a recipient of this version")
+	case errors.Is(err, store.ErrNewerFormat):
+		return placeholder("written by a newer envsafe: upgrade to read it")
 	case err != nil:
-		return placeholder("not an intact age file")
-	}
-	p, err := payload.DecodeAnyEnvironment(plain)
-	if err != nil {
-		return placeholder("not an envsafe payload")
+		return placeholder("not an intact envsafe file")
 	}
 	var names []string
 	var t *team.Team
@@ -71,7 +69,7 @@ func runGitTextconv(ctx context.Context, d *Deps, file string) error {
 		d.auditDecrypt(s.Root(), p.Environment, p)
 	}
 	for _, r := range p.Recipients {
-		name := crypt.Short(r)
+		name := identity.Short(r)
 		if t != nil {
 			if m, ok := t.MemberByRecipient(r); ok {
 				name = m

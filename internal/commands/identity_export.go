@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/envsafe/envsafe/internal/atomicfile"
-	"github.com/envsafe/envsafe/internal/crypt"
 	"github.com/envsafe/envsafe/internal/hint"
 	"github.com/envsafe/envsafe/internal/identity"
 	"github.com/envsafe/envsafe/internal/keychain"
@@ -49,7 +48,7 @@ func runIdentityExport(ctx context.Context, d *Deps, o identityExportOpts) error
 	if err != nil {
 		return err
 	}
-	id, err := crypt.ParseIdentity([]byte(secret))
+	id, err := identity.Parse(secret)
 	if err != nil {
 		return fmt.Errorf("%w: the keychain entry is not an age identity", identity.ErrNoIdentity)
 	}

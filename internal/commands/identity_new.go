@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/envsafe/envsafe/internal/atomicfile"
-	"github.com/envsafe/envsafe/internal/crypt"
 	"github.com/envsafe/envsafe/internal/hint"
 	"github.com/envsafe/envsafe/internal/identity"
 	"github.com/urfave/cli/v2"
@@ -44,7 +43,7 @@ Examples:
 }
 
 func runIdentityNew(ctx context.Context, d *Deps, o identityNewOpts) error {
-	secret, public, err := crypt.Generate(o.pq)
+	secret, public, err := identity.Generate(o.pq)
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/envsafe/envsafe/internal/crypt"
 	"github.com/envsafe/envsafe/internal/hint"
 	"github.com/envsafe/envsafe/internal/identity"
 	"github.com/envsafe/envsafe/internal/keychain"
@@ -37,8 +36,8 @@ func runIdentityRm(ctx context.Context, d *Deps, yes bool) error {
 		return err
 	}
 	what := "an entry that is not a valid identity"
-	if id, err := crypt.ParseIdentity([]byte(secret)); err == nil {
-		what = crypt.Short(id.Public())
+	if id, err := identity.Parse(secret); err == nil {
+		what = identity.Short(id.Public())
 	}
 	if !yes {
 		if !d.StdinIsTTY {

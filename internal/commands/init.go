@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/envsafe/envsafe/internal/crypt"
 	"github.com/envsafe/envsafe/internal/identity"
 	"github.com/envsafe/envsafe/internal/keychain"
 	"github.com/envsafe/envsafe/internal/store"
@@ -68,11 +67,11 @@ func runInit(ctx context.Context, d *Deps, o initOpts) error {
 		return err
 	}
 	if created {
-		d.say("Created your identity %s in the %s.", crypt.Short(id.Public()), id.Source)
+		d.say("Created your identity %s in the %s.", identity.Short(id.Public()), id.Source)
 		d.say("  Back it up: `envsafe identity export -o FILE`, and keep the file somewhere safe.")
 	}
 	d.say("Initialised %s with %s (default %s); member %s = %s.", filepath.Join(s.Root(), store.DirName),
-		strings.Join(envs, ", "), envs[0], name, crypt.Short(id.Public()))
+		strings.Join(envs, ", "), envs[0], name, identity.Short(id.Public()))
 	d.say("Next: `envsafe set NAME` or `envsafe import .env`, then commit .envsafe/.")
 	warnIfIgnored(d, s)
 	return offerHook(d, s)
@@ -169,7 +168,7 @@ func ensureIdentity(ctx context.Context, d *Deps, pq bool) (*identity.Resolved, 
 	if err == nil || !errors.Is(err, keychain.ErrNotFound) {
 		return id, false, err
 	}
-	secret, _, err := crypt.Generate(pq)
+	secret, _, err := identity.Generate(pq)
 	if err != nil {
 		return nil, false, err
 	}
@@ -192,7 +191,7 @@ func explainJoin(ctx context.Context, d *Deps, s *store.Store) error {
 		return fmt.Errorf("this folder is already in the envsafe project at %s, and: %w", s.Root(), err)
 	}
 	if created {
-		d.say("Created your identity %s in the %s.", crypt.Short(id.Public()), id.Source)
+		d.say("Created your identity %s in the %s.", identity.Short(id.Public()), id.Source)
 	}
 	if name, ok := t.MemberByRecipient(id.Public()); ok {
 		var envs []string

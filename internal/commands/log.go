@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/envsafe/envsafe/internal/crypt"
 	"github.com/envsafe/envsafe/internal/hint"
 	"github.com/envsafe/envsafe/internal/identity"
 	"github.com/envsafe/envsafe/internal/payload"
@@ -244,17 +243,15 @@ func loadVersion(d *Deps, root, blob string, id *identity.Resolved, key []byte, 
 	if err != nil {
 		return &version{err: fmt.Errorf("cannot read this version from git: %v", gitError(err))}
 	}
-	plain, err := crypt.Decrypt(data, id.Identity)
-	switch {
-	case errors.Is(err, crypt.ErrNoMatch):
-		return &version{err: errors.New("cannot decrypt this version: you were not a recipient")}
-	case err != nil:
-		return &version{err: errors.New("cannot decrypt this version: not an intact age file")}
-	}
-	p, err := payload.DecodeAnyEnvironment(plain)
+	p, plain, err := store.OpenFile(data, store.AnyEnvironment, id.Identity)
 	clear(plain)
-	if err != nil {
-		return &version{err: errors.New("cannot read this version: not an envsafe payload")}
+	switch {
+	case errors.Is(err, store.ErrNotRecipient):
+		return &version{err: errors.New("cannot decrypt this version: you were not a recipient")}
+	case errors.Is(err, store.ErrNewerFormat):
+		return &version{err: errors.New("cannot read this version: written by a newer envsafe")}
+	case err != nil:
+		return &version{err: errors.New("cannot read this version: not an intact envsafe file")}
 	}
 	v := &version{digests: map[string][sha256.Size]byte{}, recipients: p.Recipients}
 	if keepValues {
@@ -321,7 +318,7 @@ func compareVersions(e *logEntry, old, new *version, values bool, t *team.Team) 
 				return m
 			}
 		}
-		return crypt.Short(k)
+		return identity.Short(k)
 	}
 	for _, k := range new.recipients {
 		if !slices.Contains(old.recipients, k) && old != empty {

@@ -6,8 +6,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/envsafe/envsafe/internal/crypt"
 	"github.com/envsafe/envsafe/internal/hint"
+	"github.com/envsafe/envsafe/internal/identity"
 	"github.com/envsafe/envsafe/internal/store"
 	"github.com/envsafe/envsafe/internal/team"
 	"github.com/urfave/cli/v2"
@@ -51,7 +51,7 @@ func runMemberAdd(ctx context.Context, d *Deps, o memberAddOpts) error {
 	if err := team.ValidateMemberName(o.name); err != nil {
 		return usagef("member add", "%v", err)
 	}
-	r, err := crypt.ParseRecipient(o.recipient)
+	recipient, err := team.ParseRecipient(o.recipient)
 	if err != nil {
 		return usagef("member add", "%v", err)
 	}
@@ -63,7 +63,7 @@ func runMemberAdd(ctx context.Context, d *Deps, o memberAddOpts) error {
 	if len(envs) == 0 {
 		envs = []string{t.Default}
 	}
-	if err := checkNewMember(t, o.name, r.String()); err != nil {
+	if err := checkNewMember(t, o.name, recipient); err != nil {
 		return err
 	}
 	var gains []string
@@ -81,12 +81,12 @@ func runMemberAdd(ctx context.Context, d *Deps, o memberAddOpts) error {
 		return nil
 	}
 	for _, env := range gains {
-		d.say("  %s: + %s (%s)", env, o.name, crypt.Short(r.String()))
+		d.say("  %s: + %s (%s)", env, o.name, identity.Short(recipient))
 	}
 	if err := d.confirm("member add", fmt.Sprintf("Re-encrypt %s to add %s", strings.Join(gains, ", "), o.name), o.yes); err != nil {
 		return err
 	}
-	_, done, err := s.ChangeAccess(ctx, id.Identity, accessAdd(o.name, r.String(), gains))
+	_, done, err := s.ChangeAccess(ctx, id.Identity, accessAdd(o.name, recipient, gains))
 	if err != nil {
 		return onlyMembersCanGrant(err, gains, "envsafe member add "+o.name+" KEY -e "+strings.Join(gains, " -e "))
 	}
@@ -98,7 +98,7 @@ func runMemberAdd(ctx context.Context, d *Deps, o memberAddOpts) error {
 // another name holds: replacing a key is rm then add, deliberately.
 func checkNewMember(t *team.Team, name, recipient string) error {
 	if m, ok := t.Member(name); ok && m.Recipient != recipient {
-		return hint.With(fmt.Errorf("member %s already exists with another key (%s)", name, crypt.Short(m.Recipient)),
+		return hint.With(fmt.Errorf("member %s already exists with another key (%s)", name, identity.Short(m.Recipient)),
 			"to change their key, run `envsafe member rm "+name+"` first, then add them again")
 	}
 	if other, ok := t.MemberByRecipient(recipient); ok && other != name {

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/envsafe/envsafe/internal/crypt"
+	"github.com/envsafe/envsafe/internal/identity"
 	"github.com/envsafe/envsafe/internal/store"
 	"github.com/urfave/cli/v2"
 )
@@ -101,10 +101,10 @@ func runMemberLs(ctx context.Context, d *Deps, asJSON bool) error {
 		if len(e.Pending) > 0 {
 			envs += "  [not yet re-encrypted to them: " + strings.Join(e.Pending, ", ") + "; run envsafe sync]"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\n", name, crypt.Short(e.Recipient), envs)
+		fmt.Fprintf(w, "%s\t%s\t%s\n", name, identity.Short(e.Recipient), envs)
 	}
 	for _, f := range former {
-		fmt.Fprintf(w, "(removed)\t%s\t%s  [still encrypted to this key; run envsafe sync]\n", crypt.Short(f.Recipient), strings.Join(f.Environments, ", "))
+		fmt.Fprintf(w, "(removed)\t%s\t%s  [still encrypted to this key; run envsafe sync]\n", identity.Short(f.Recipient), strings.Join(f.Environments, ", "))
 	}
 	return w.Flush()
 }

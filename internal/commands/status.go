@@ -8,7 +8,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/envsafe/envsafe/internal/crypt"
 	"github.com/envsafe/envsafe/internal/identity"
 	"github.com/envsafe/envsafe/internal/keychain"
 	"github.com/envsafe/envsafe/internal/store"
@@ -122,7 +121,7 @@ func envStatus(s *store.Store, t *team.Team, env string, id *identity.Resolved) 
 		if m, ok := t.MemberByRecipient(key); ok {
 			return m
 		}
-		return crypt.Short(key)
+		return identity.Short(key)
 	}
 	for _, k := range drift.Gained {
 		st.Gained = append(st.Gained, name(k))
@@ -145,7 +144,7 @@ func printStatus(d *Deps, r statusReport) {
 		if r.Identity.Member != "" {
 			member = "member " + r.Identity.Member
 		}
-		fmt.Fprintf(w, "identity\t%s (%s), from %s\n", crypt.Short(r.Identity.Public), member, r.Identity.Source)
+		fmt.Fprintf(w, "identity\t%s (%s), from %s\n", identity.Short(r.Identity.Public), member, r.Identity.Source)
 	}
 	if r.Keychain.Available {
 		fmt.Fprintf(w, "keychain\t%s, available\n", r.Keychain.Backend)

@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/envsafe/envsafe/internal/figures"
 	"github.com/envsafe/envsafe/internal/commands"
 	"github.com/envsafe/envsafe/internal/crypt"
+	"github.com/envsafe/envsafe/internal/figures"
 	"github.com/envsafe/envsafe/internal/keychain"
 )
 

@@ -166,3 +166,14 @@ func publicOf(secret string) string {
 	}
 	return "an entry that is not an age identity"
 }
+
+// Short shortens a public key for messages (post-quantum keys are nearly
+// 2,000 characters); commands reach keys through this package, not crypt.
+func Short(public string) string { return crypt.Short(public) }
+
+// Generate makes a new age identity, post-quantum when pq is set, and
+// returns its secret and public halves.
+func Generate(pq bool) (secret, public string, err error) { return crypt.Generate(pq) }
+
+// Parse reads one identity from its secret text.
+func Parse(secret string) (*crypt.Identity, error) { return crypt.ParseIdentity([]byte(secret)) }

@@ -19,6 +19,10 @@ import (
 
 var errSyntax = errors.New("json syntax")
 
+// errUnknownField is a top-level field this build does not know: a newer
+// envsafe wrote the file (the file decrypted, so it is not damage).
+var errUnknownField = errors.New("unknown field")
+
 // scanner reads one JSON document. src is the document as a string, so that
 // strings without escapes become substrings of it instead of copies.
 type scanner struct {
@@ -283,7 +287,7 @@ func parse(data []byte) (*Payload, error) {
 		case "conflicts":
 			err = s.conflicts(&p)
 		default:
-			return errSyntax
+			return errUnknownField
 		}
 		return err
 	})

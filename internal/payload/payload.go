@@ -25,6 +25,10 @@ const MaxValueSize = 1 << 20
 // never quotes the payload: it is full of secrets.
 var ErrMalformed = errors.New("malformed payload")
 
+// ErrNewer means the payload is from a newer format than this build reads:
+// a field it does not know, or a higher version number.
+var ErrNewer = errors.New("payload format newer than this envsafe reads")
+
 // ErrWrongEnvironment reports a payload that belongs to another environment,
 // for example production.age copied over development.age.
 var ErrWrongEnvironment = errors.New("file belongs to another environment")
@@ -84,8 +88,7 @@ func (p *Payload) Encode() ([]byte, error) {
 func Decode(data []byte, env string) (*Payload, error) {
 	p, err := parse(data)
 	if err != nil {
-		// Say only what kind of problem it is: the bytes are secrets.
-		return nil, fmt.Errorf("%w: not the JSON envsafe writes", ErrMalformed)
+		return nil, parseError(err)
 	}
 	if err := check(p, env); err != nil {
 		return nil, err
@@ -93,8 +96,20 @@ func Decode(data []byte, env string) (*Payload, error) {
 	return p, nil
 }
 
+// parseError says only what kind of problem the document has: its bytes
+// are secrets.
+func parseError(err error) error {
+	if errors.Is(err, errUnknownField) {
+		return fmt.Errorf("%w: it has a field this version does not know", ErrNewer)
+	}
+	return fmt.Errorf("%w: not the JSON envsafe writes", ErrMalformed)
+}
+
 // check applies the rules a payload must meet beyond JSON syntax.
 func check(p *Payload, env string) error {
+	if p.Version > Version {
+		return fmt.Errorf("%w: format version %d, this envsafe reads %d", ErrNewer, p.Version, Version)
+	}
 	if p.Version != Version {
 		return fmt.Errorf("%w: format version %d, this envsafe reads %d", ErrMalformed, p.Version, Version)
 	}
@@ -260,7 +275,7 @@ func printable(s string) string {
 func DecodeAnyEnvironment(data []byte) (*Payload, error) {
 	p, err := parse(data)
 	if err != nil {
-		return nil, fmt.Errorf("%w: not the JSON envsafe writes", ErrMalformed)
+		return nil, parseError(err)
 	}
 	if err := check(p, p.Environment); err != nil {
 		return nil, err

@@ -202,24 +202,9 @@ func (s *Store) Update(ctx context.Context, env string, id *crypt.Identity, chan
 }
 
 func (s *Store) write(t *team.Team, env string, p *payload.Payload, old []byte) (bool, error) {
-	recipients, err := t.Recipients(env)
-	if err != nil {
-		return false, hint.With(err, "add members to it in "+DirName+"/"+TeamFile)
-	}
-	p.Recipients = make([]string, len(recipients))
-	for i, r := range recipients {
-		p.Recipients[i] = r.String()
-	}
-	plain, err := p.Encode()
-	if err != nil {
+	file, err := SealFile(t, env, p, old)
+	if err != nil || file == nil {
 		return false, err
-	}
-	if old != nil && bytes.Equal(plain, old) {
-		return false, nil
-	}
-	file, err := crypt.Encrypt(plain, recipients)
-	if err != nil {
-		return false, fmt.Errorf("environment %s: %w", env, err)
 	}
 	return true, atomicfile.Write(s.EnvPath(env), file, 0o644)
 }
@@ -245,21 +230,19 @@ func (s *Store) read(env string, id *crypt.Identity, t *team.Team) (*payload.Pay
 		return payload.New(env), nil, nil
 	}
 	if errors.Is(err, errTooLarge) {
-		return nil, nil, fmt.Errorf("%s: %w: %w", s.Rel(path), ErrIntegrity, err)
+		return nil, nil, hint.With(fmt.Errorf("%s: %w: %w", s.Rel(path), ErrIntegrity, err), s.restoreHint(path))
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading %s: %w", s.Rel(path), err)
 	}
-	plain, err := crypt.Decrypt(data, id)
+	p, plain, err := OpenFile(data, env, id)
 	switch {
-	case errors.Is(err, crypt.ErrNoMatch):
+	case errors.Is(err, ErrNotRecipient):
 		return nil, nil, s.notRecipient(env, id, t)
+	case errors.Is(err, ErrNewerFormat):
+		return nil, nil, hint.With(fmt.Errorf("%s: %w", s.Rel(path), err), "upgrade envsafe to read it (see `envsafe version`)")
 	case err != nil:
-		return nil, nil, hint.With(fmt.Errorf("%s: %w: %w", s.Rel(path), ErrIntegrity, err), s.restoreHint(path))
-	}
-	p, err := payload.Decode(plain, env)
-	if err != nil {
-		return nil, nil, hint.With(fmt.Errorf("%s: %w: %w", s.Rel(path), ErrIntegrity, err), s.restoreHint(path))
+		return nil, nil, hint.With(fmt.Errorf("%s: %w", s.Rel(path), err), s.restoreHint(path))
 	}
 	return p, plain, nil
 }

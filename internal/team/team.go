@@ -344,3 +344,13 @@ func (t *Team) RemoveMember(name string) {
 		t.Environments[i].Members = slices.DeleteFunc(t.Environments[i].Members, func(m string) bool { return m == name })
 	}
 }
+
+// ParseRecipient checks a member's public key and returns it in the form
+// team.yaml records, so a bad key is refused before anything is written.
+func ParseRecipient(s string) (string, error) {
+	r, err := crypt.ParseRecipient(s)
+	if err != nil {
+		return "", err
+	}
+	return r.String(), nil
+}

@@ -1,0 +1,95 @@
+package store
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	"github.com/envsafe/envsafe/internal/crypt"
+	"github.com/envsafe/envsafe/internal/payload"
+	"github.com/envsafe/envsafe/internal/team"
+)
+
+// AnyEnvironment, given to OpenFile as the environment, accepts a payload
+// for whichever environment it names. It is for showing a file (git diff,
+// log), never for using its secrets, where the binding to the expected
+// environment is what stops a relabelled file.
+const AnyEnvironment = ""
+
+// ErrNewerFormat means the file is intact but was written by a newer
+// envsafe than this one: upgrading, not restoring, is the fix.
+var ErrNewerFormat = errors.New("written by a newer envsafe")
+
+// OpenFile turns the bytes of an environment file into its payload. It is
+// the only code that decrypts environment files, so every reader (the
+// store, the git drivers, log) applies the same size limit and reports the
+// same errors: ErrNotRecipient when the file is intact but not for id,
+// ErrNewerFormat, or ErrIntegrity wrapping the cause. It never names a value.
+func OpenFile(data []byte, env string, id *crypt.Identity) (*payload.Payload, []byte, error) {
+	if len(data) > MaxFileSize {
+		return nil, nil, fmt.Errorf("%w: %w of %d MiB", ErrIntegrity, errTooLarge, MaxFileSize>>20)
+	}
+	plain, err := crypt.Decrypt(data, id)
+	switch {
+	case errors.Is(err, crypt.ErrNoMatch):
+		return nil, nil, ErrNotRecipient
+	case err != nil:
+		return nil, nil, fmt.Errorf("%w: %w", ErrIntegrity, err)
+	}
+	var p *payload.Payload
+	if env == AnyEnvironment {
+		p, err = payload.DecodeAnyEnvironment(plain)
+	} else {
+		p, err = payload.Decode(plain, env)
+	}
+	switch {
+	case errors.Is(err, payload.ErrNewer):
+		clear(plain)
+		return nil, nil, fmt.Errorf("%w (%w)", ErrNewerFormat, err)
+	case err != nil:
+		clear(plain)
+		return nil, nil, fmt.Errorf("%w: %w", ErrIntegrity, err)
+	}
+	return p, plain, nil
+}
+
+// SealFile encrypts p for exactly the recipients t gives env, recording
+// them in the payload. When the plaintext equals previous (what the file
+// held), it returns a nil file: an unchanged environment is not rewritten,
+// so git sees no change. It is the only code that encrypts environment files.
+func SealFile(t *team.Team, env string, p *payload.Payload, previous []byte) ([]byte, error) {
+	if err := checkRecipients(t, env); err != nil {
+		return nil, err
+	}
+	recipients, err := t.Recipients(env)
+	if err != nil {
+		return nil, err
+	}
+	p.Recipients = make([]string, len(recipients))
+	for i, r := range recipients {
+		p.Recipients[i] = r.String()
+	}
+	plain, err := p.Encode()
+	if err != nil {
+		return nil, err
+	}
+	if previous != nil && bytes.Equal(plain, previous) {
+		return nil, nil
+	}
+	file, err := crypt.Encrypt(plain, recipients)
+	if err != nil {
+		return nil, fmt.Errorf("environment %s: %w", env, err)
+	}
+	return file, nil
+}
+
+// ReadFile reads an environment file from outside the project folder (a
+// git blob, a merge side) with the same limit the store applies, so a huge
+// file is refused before anything is decrypted.
+func ReadFile(path string) ([]byte, error) {
+	data, err := readLimited(path, MaxFileSize)
+	if errors.Is(err, errTooLarge) {
+		return nil, fmt.Errorf("%s: %w: %w", path, ErrIntegrity, err)
+	}
+	return data, err
+}
