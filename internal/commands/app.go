@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 
@@ -14,8 +15,16 @@ import (
 // Main runs envsafe with args (args[0] is the program name) and returns the
 // exit status. It prints every error itself; nothing below it exits.
 func Main(ctx context.Context, args []string, d *Deps) int {
-	app := NewApp(d)
+	// Every write to stdout is checked once, here: `envsafe get A >
+	// /dev/full` must fail rather than exit 0 with the data lost.
+	out := &checkedWriter{w: d.Stdout}
+	run := *d
+	run.Stdout = out
+	app := NewApp(&run)
 	err := app.RunContext(ctx, reorderArgs(app, args))
+	if err == nil && out.err != nil {
+		err = fmt.Errorf("writing to standard output: %w", out.err)
+	}
 	var child *runner.ExitError
 	if err != nil && !errors.As(err, &child) { // the program spoke for itself
 		report(d.Stderr, err)
@@ -41,13 +50,18 @@ Examples:
 
 Exit codes: 0 ok, 1 failure, 2 usage, 3 no access, 4 no identity,
 5 damaged or swapped file, 130 interrupted.`,
-		Version:              d.Version,
-		HideVersion:          true,
-		Reader:               d.Stdin,
-		Writer:               d.Stdout,
-		ErrWriter:            d.Stderr,
-		ExitErrHandler:       func(*cli.Context, error) {},
-		EnableBashCompletion: true,
+		Version:        d.Version,
+		HideVersion:    true,
+		Reader:         d.Stdin,
+		Writer:         d.Stdout,
+		ErrWriter:      d.Stderr,
+		ExitErrHandler: func(*cli.Context, error) {},
+		// Completion goes through `envsafe __complete`; urfave's own
+		// --generate-bash-completion stays off so it cannot answer.
+		EnableBashCompletion: false,
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "version", Aliases: []string{"v"}, Usage: "print the version"},
+		},
 		Commands: []*cli.Command{
 			newInitCmd(d),
 			newSetCmd(d),
@@ -76,7 +90,14 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 no access, 4 no identity,
 	}
 	self := func() *cli.App { return app }
 	app.Commands = append(app.Commands, newCompletionCmd(d), newCompleteCmd(d, self), newManCmd(d, self))
-	app.Action = unknownCommand("", app.Commands)
+	unknown := unknownCommand("", app.Commands)
+	app.Action = func(c *cli.Context) error {
+		if c.Bool("version") && c.NArg() == 0 {
+			return printVersion(d)
+		}
+		return unknown(c)
+	}
+	app.OnUsageError = usageErrorFor("", app.Flags)
 	for _, c := range app.Commands {
 		setUsageErrors(c, "")
 		setCommandNames(d, c, "")
@@ -89,24 +110,30 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 no access, 4 no identity,
 // that rejects unknown subcommands.
 func setUsageErrors(c *cli.Command, parent string) {
 	path := strings.TrimSpace(parent + " " + c.Name)
-	c.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
-		if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
-			shown := "--" + name
-			if len(name) == 1 {
-				shown = "-" + name
-			}
-			if s := closestFlag(name, c.Flags); s != "" {
-				return usagef(path, "unknown flag %s; did you mean %s?", shown, s)
-			}
-			return usagef(path, "unknown flag %s", shown)
-		}
-		return usagef(path, "%v", err)
-	}
+	c.OnUsageError = usageErrorFor(path, c.Flags)
 	if len(c.Subcommands) > 0 && c.Action == nil {
 		c.Action = unknownCommand(path, c.Subcommands)
 	}
 	for _, sub := range c.Subcommands {
 		setUsageErrors(sub, path)
+	}
+}
+
+// usageErrorFor turns urfave/cli's flag errors for the command at path into
+// our usage error, suggesting the closest flag.
+func usageErrorFor(path string, flags []cli.Flag) cli.OnUsageErrorFunc {
+	return func(_ *cli.Context, err error, _ bool) error {
+		if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
+			shown := "--" + name
+			if len(name) == 1 {
+				shown = "-" + name
+			}
+			if s := closestFlag(name, flags); s != "" {
+				return usagef(path, "unknown flag %s; did you mean %s?", shown, s)
+			}
+			return usagef(path, "unknown flag %s", shown)
+		}
+		return usagef(path, "%v", err)
 	}
 }
 
@@ -196,4 +223,22 @@ func envFlag() cli.Flag {
 		Aliases: []string{"e"},
 		Usage:   "environment `NAME` (default: $ENVSAFE_ENV, then team.yaml's default)",
 	}
+}
+
+// checkedWriter remembers the first write error, so a full disk or a closed
+// pipe on stdout fails the command instead of losing data silently.
+type checkedWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (c *checkedWriter) Write(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	n, err := c.w.Write(p)
+	if err != nil {
+		c.err = err
+	}
+	return n, err
 }

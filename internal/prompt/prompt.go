@@ -14,7 +14,8 @@ import (
 )
 
 // ErrInterrupted means the user pressed Ctrl-C or closed input at a prompt.
-var ErrInterrupted = errors.New("interrupted")
+// It is the terminal's own value, so one errors.Is check covers both.
+var ErrInterrupted = terminal.ErrInterrupted
 
 // Prompter asks questions. Implementations write only to the terminal or
 // stderr, never stdout, which is for data.

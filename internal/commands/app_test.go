@@ -1,0 +1,71 @@
+package commands
+
+import (
+	"fmt"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/envsafe/envsafe/internal/terminal"
+)
+
+func TestVersionFlagsPrintTheVersion(t *testing.T) {
+	for _, args := range [][]string{{"version"}, {"--version"}, {"-v"}} {
+		h := newHarness(t)
+		if code := h.run(args...); code != 0 {
+			t.Fatalf("envsafe %s: exit %d\n%s", strings.Join(args, " "), code, h.stderr)
+		}
+		if !strings.HasPrefix(h.stdout.String(), "envsafe test (") {
+			t.Fatalf("envsafe %s printed %q, want the version", strings.Join(args, " "), h.stdout)
+		}
+	}
+}
+
+// urfave/cli's own completion protocol is off: completion goes through
+// `envsafe __complete`, and a hidden flag must not answer anything.
+func TestUrfaveCompletionFlagIsAUsageError(t *testing.T) {
+	h := newHarness(t)
+	h.must("init")
+	for _, args := range [][]string{{"--generate-bash-completion"}, {"set", "--generate-bash-completion"}} {
+		if code := h.run(args...); code != ExitUsage {
+			t.Fatalf("envsafe %s: exit %d, want %d; stdout %q", strings.Join(args, " "), code, ExitUsage, h.stdout)
+		}
+		if h.stdout.Len() != 0 {
+			t.Fatalf("envsafe %s answered on stdout: %q", strings.Join(args, " "), h.stdout)
+		}
+	}
+}
+
+// fullWriter is /dev/full: every write fails.
+type fullWriter struct{}
+
+func (fullWriter) Write([]byte) (int, error) { return 0, syscall.ENOSPC }
+
+func TestStdoutWriteErrorsFailTheCommand(t *testing.T) {
+	h := newHarness(t)
+	h.must("init")
+	h.must("set", "API_KEY=stdout-canary")
+	h.deps.Stdout = fullWriter{}
+	for _, args := range [][]string{{"get", "API_KEY"}, {"ls"}, {"ls", "--long"}, {"ls", "--json"}, {"export"}, {"export", "--format", "json"}, {"version"}, {"env", "ls"}, {"member", "ls"}, {"completion", "bash"}} {
+		code := h.run(args...)
+		if code == 0 {
+			t.Errorf("envsafe %s > /dev/full: exit 0, the output was lost silently", strings.Join(args, " "))
+			continue
+		}
+		if !strings.Contains(h.stderr.String(), "no space left on device") {
+			t.Errorf("envsafe %s > /dev/full: stderr %q does not say why", strings.Join(args, " "), h.stderr)
+		}
+		if strings.Contains(h.stderr.String(), "stdout-canary") {
+			t.Errorf("envsafe %s > /dev/full: the error shows the value", strings.Join(args, " "))
+		}
+	}
+}
+
+// Ctrl-C at a masked terminal read (terminal) and at a prompt (prompt) is
+// one error, so it exits 130 whichever layer saw it.
+func TestOneInterruptedValue(t *testing.T) {
+	err := fmt.Errorf("reading the value: %w", terminal.ErrInterrupted)
+	if code := ExitCode(err); code != ExitInterrupted {
+		t.Fatalf("an interrupted terminal read exits %d, want %d", code, ExitInterrupted)
+	}
+}
