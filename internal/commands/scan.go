@@ -6,17 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
-	"path"
 	"path/filepath"
-	"runtime"
-	"sort"
-	"strconv"
 	"strings"
-	"sync"
-	"unicode/utf8"
 
 	"github.com/envsafe/envsafe/internal/hint"
 	"github.com/envsafe/envsafe/internal/scan"
@@ -77,12 +70,10 @@ Examples:
 	}
 }
 
-// scanReport is what --json prints.
+// scanReport is what --json prints: the findings and what was read, then
+// what was looked for.
 type scanReport struct {
-	Findings []scan.Finding `json:"findings"`
-	// Scanned counts files (working tree) or changed files (staged,
-	// history) that were read.
-	Scanned int `json:"scanned"`
+	scan.Result
 	// Values is how many distinct secret values were looked for.
 	Values int `json:"values"`
 	// Unchecked lists environments whose values could not be looked for.
@@ -94,47 +85,41 @@ func runScan(ctx context.Context, d *Deps, o scanOpts) error {
 	if found, err := d.project(); err == nil {
 		root, s = found.Root(), found
 	}
-	inGit := d.Git != nil
-	if inGit {
-		_, err := d.Git(root, "rev-parse", "--git-dir")
-		inGit = err == nil
+	src := scan.Source{Root: root, MaxFileSize: maxScanFile}
+	if d.Git != nil && scan.InRepo(scanGit{d}, root) {
+		src.Git = scanGit{d}
 	}
-	if (o.staged || o.history) && !inGit {
+	if (o.staged || o.history) && src.Git == nil {
 		return hint.With(fmt.Errorf("%s is not inside a git repository", root), "without --staged or --history, scan reads the files here")
 	}
-	pathspecs, err := scanPathspecs(d, root, o.paths)
-	if err != nil {
+	var err error
+	if src.Paths, err = scanPathspecs(d, root, o.paths); err != nil {
 		return err
 	}
-	r := scanReport{Findings: []scan.Finding{}, Unchecked: []string{}}
+	r := scanReport{Unchecked: []string{}}
 	values := scan.NewValues()
 	if s != nil {
 		r.Unchecked = collectValues(ctx, d, s, values)
+		if data, err := os.ReadFile(filepath.Join(s.Dir(), ScanIgnoreFile)); err == nil {
+			src.Skip = scan.ParseIgnore(data).Match
+		}
 	} else {
 		d.warn("not inside an envsafe project: looking for credential shapes and .env files only")
 	}
 	r.Values = values.Len()
-	var ignore *scan.Ignore
-	if s != nil {
-		if data, err := os.ReadFile(filepath.Join(s.Dir(), ScanIgnoreFile)); err == nil {
-			ignore = scan.ParseIgnore(data)
-		}
-	}
-	skip := func(path string) bool { return scan.InEnvsafeDir(path) || ignore.Match(path) }
 	scanner := scan.New(values)
-	values = nil // the scanner holds the hashes; nothing else needs them
-	switch {
-	case o.staged, o.history:
-		err = scanDiff(d, root, o.history, pathspecs, scanner, skip, &r)
-	case inGit:
-		err = scanGitTree(d, root, pathspecs, scanner, skip, &r)
-	default:
-		err = scanFolder(d, root, pathspecs, scanner, skip, &r)
+	read := scanner.WorkTree
+	if o.staged {
+		read = scanner.Staged
+	} else if o.history {
+		read = scanner.History
 	}
-	if err != nil {
+	if r.Result, err = read(src); err != nil {
 		return err
 	}
-	sortFindings(r.Findings)
+	if len(r.TooBig) > 0 {
+		d.say("Skipped (over %d MiB): %s.", maxScanFile>>20, strings.Join(r.TooBig, ", "))
+	}
 	if o.json {
 		enc := json.NewEncoder(d.Stdout)
 		enc.SetIndent("", "  ")
@@ -149,11 +134,7 @@ func runScan(ctx context.Context, d *Deps, o scanOpts) error {
 		d.say("No secrets found (%d %s, %s checked).", r.Scanned, what, plural(r.Values, "secret value"))
 		return nil
 	}
-	files := map[string]bool{}
-	for _, f := range r.Findings {
-		files[f.Commit+"\x00"+f.Path] = true
-	}
-	err = &findingsError{summary: fmt.Sprintf("scan: %s in %s", plural(len(r.Findings), "finding"), plural(len(files), "file"))}
+	err = &findingsError{summary: fmt.Sprintf("scan: %s in %s", plural(len(r.Findings), "finding"), plural(r.Files(), "file"))}
 	err = hint.With(err, "not a secret? add envsafe:allow to that line, or list the path in "+store.DirName+"/"+ScanIgnoreFile)
 	switch {
 	case o.staged:
@@ -213,213 +194,17 @@ func scanPathspecs(d *Deps, root string, paths []string) ([]string, error) {
 	return out, nil
 }
 
-// gitPathspecs limits a git command to the paths asked for, never into
-// .envsafe folders.
-func gitPathspecs(pathspecs []string) []string {
-	args := []string{"--"}
-	if len(pathspecs) == 0 {
-		args = append(args, ".")
-	}
-	for _, p := range pathspecs {
-		args = append(args, ":(literal)"+p)
-	}
-	return append(args, ":(exclude,glob)**/"+store.DirName+"/**")
+// scanGit hands Deps' git to the scan package, with what git said on
+// stderr added to its errors.
+type scanGit struct{ d *Deps }
+
+func (g scanGit) Output(dir string, args ...string) ([]byte, error) {
+	out, err := g.d.Git(dir, args...)
+	return out, gitError(err)
 }
 
-// scanDiff reads the lines that `git diff --cached` or `git log -p` add,
-// in the whole repository: a project in a subfolder of a monorepo can leak
-// into its neighbours too. Paths are shown relative to the project root.
-func scanDiff(d *Deps, root string, history bool, pathspecs []string, scanner *scan.Scanner, skip func(string) bool, r *scanReport) error {
-	out, err := d.Git(root, "rev-parse", "--show-toplevel", "--show-prefix")
-	if err != nil {
-		return fmt.Errorf("finding the git work tree: %w", gitError(err))
-	}
-	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
-	top, prefix := strings.TrimSpace(lines[0]), ""
-	if len(lines) > 1 {
-		prefix = strings.TrimSuffix(strings.TrimSpace(lines[1]), "/")
-	}
-	fromTop := make([]string, len(pathspecs))
-	for i, p := range pathspecs {
-		fromTop[i] = path.Join(prefix, p)
-	}
-	display := func(p string) string {
-		if prefix == "" {
-			return p
-		}
-		if rel, err := filepath.Rel(filepath.FromSlash(prefix), filepath.FromSlash(p)); err == nil {
-			return filepath.ToSlash(rel)
-		}
-		return p
-	}
-	common := []string{"-U0", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames",
-		"--src-prefix=a/", "--dst-prefix=b/"}
-	args := []string{"-c", "core.quotePath=false", "diff", "--cached"}
-	if history {
-		args = []string{"-c", "core.quotePath=false", "log", "-p", "--all", "--no-show-signature", "--format=" + scan.CommitFormat}
-	}
-	args = append(append(args, common...), gitPathspecs(fromTop)...)
-	seen := map[string]bool{}
-	err = d.gitStream(top, args, func(out io.Reader) error {
-		return scan.ParseDiff(out, func(c scan.Change) error {
-			if scan.InEnvsafeDir(c.Path) {
-				return nil
-			}
-			c.Path = display(c.Path)
-			if skip(c.Path) || c.Deleted {
-				return nil
-			}
-			r.Scanned++
-			if scan.IsDotenvFile(c.Path) && !seen[c.Commit+"\x00"+c.Path] {
-				seen[c.Commit+"\x00"+c.Path] = true
-				desc := "plaintext .env file staged for commit"
-				if history {
-					desc = "plaintext .env file committed"
-				}
-				r.Findings = append(r.Findings, scan.Finding{Commit: c.Commit, Path: c.Path, Rule: scan.RuleDotenvFile, Description: desc})
-			}
-			if !c.Binary {
-				r.Findings = append(r.Findings, scanner.Scan(c.Text)...)
-			}
-			return nil
-		})
-	})
-	if err != nil {
-		return fmt.Errorf("reading git %s: %w", map[bool]string{true: "history", false: "staged changes"}[history], gitError(err))
-	}
-	return nil
-}
-
-// scanGitTree reads the files git tracks or does not ignore. A file named
-// on the command line is read even when git ignores it.
-func scanGitTree(d *Deps, root string, pathspecs []string, scanner *scan.Scanner, skip func(string) bool, r *scanReport) error {
-	lsArgs := append([]string{"-c", "core.quotePath=false", "ls-files", "-z", "--cached", "--others", "--exclude-standard"}, gitPathspecs(pathspecs)...)
-	out, err := d.Git(root, lsArgs...)
-	if err != nil {
-		return fmt.Errorf("listing files with git: %w", gitError(err))
-	}
-	listed := map[string]bool{}
-	var files []string
-	for _, p := range strings.Split(string(out), "\x00") {
-		if p != "" && !listed[p] {
-			listed[p] = true
-			files = append(files, p)
-		}
-	}
-	for _, p := range pathspecs {
-		if fi, err := os.Lstat(filepath.Join(root, filepath.FromSlash(p))); err == nil && fi.Mode().IsRegular() && !listed[p] {
-			files = append(files, p) // named, though git ignores it
-		}
-	}
-	for _, p := range files {
-		if listed[p] && scan.IsDotenvFile(p) && !skip(p) {
-			r.Findings = append(r.Findings, scan.Finding{Path: p, Rule: scan.RuleDotenvFile, Description: "plaintext .env file that git tracks or does not ignore"})
-		}
-	}
-	return scanFiles(d, root, files, scanner, skip, r)
-}
-
-// scanFolder walks a folder that is not in git, skipping .git.
-func scanFolder(d *Deps, root string, pathspecs []string, scanner *scan.Scanner, skip func(string) bool, r *scanReport) error {
-	if len(pathspecs) == 0 {
-		pathspecs = []string{"."}
-	}
-	var files []string
-	for _, start := range pathspecs {
-		err := filepath.WalkDir(filepath.Join(root, filepath.FromSlash(start)), func(path string, e fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(root, path)
-			rel = filepath.ToSlash(rel)
-			if e.IsDir() {
-				if e.Name() == ".git" || e.Name() == store.DirName {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if e.Type().IsRegular() {
-				files = append(files, rel)
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-	}
-	for _, p := range files {
-		if scan.IsDotenvFile(p) && !skip(p) {
-			r.Findings = append(r.Findings, scan.Finding{Path: p, Rule: scan.RuleDotenvFile, Description: "plaintext .env file"})
-		}
-	}
-	return scanFiles(d, root, files, scanner, skip, r)
-}
-
-// scanFiles reads and scans files on every core.
-func scanFiles(d *Deps, root string, files []string, scanner *scan.Scanner, skip func(string) bool, r *scanReport) error {
-	var (
-		mu      sync.Mutex
-		wg      sync.WaitGroup
-		tooBig  []string
-		work    = make(chan string)
-		workers = max(1, runtime.GOMAXPROCS(0))
-	)
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for p := range work {
-				full := filepath.Join(root, filepath.FromSlash(p))
-				fi, err := os.Lstat(full)
-				if err != nil || !fi.Mode().IsRegular() {
-					continue // deleted but still in the index, a symlink, a submodule
-				}
-				if fi.Size() > maxScanFile {
-					mu.Lock()
-					tooBig = append(tooBig, p)
-					mu.Unlock()
-					continue
-				}
-				data, err := os.ReadFile(full)
-				if err != nil || scan.IsBinary(data) {
-					continue
-				}
-				found := scanner.Scan(scan.Text{Path: p, Data: data})
-				mu.Lock()
-				r.Scanned++
-				r.Findings = append(r.Findings, found...)
-				mu.Unlock()
-			}
-		}()
-	}
-	for _, p := range files {
-		if !skip(p) {
-			work <- p
-		}
-	}
-	close(work)
-	wg.Wait()
-	if len(tooBig) > 0 {
-		sort.Strings(tooBig)
-		d.say("Skipped (over %d MiB): %s.", maxScanFile>>20, strings.Join(tooBig, ", "))
-	}
-	return nil
-}
-
-func sortFindings(fs []scan.Finding) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
-		if a.Commit != b.Commit {
-			return a.Commit < b.Commit
-		}
-		if a.Path != b.Path {
-			return a.Path < b.Path
-		}
-		if a.Line != b.Line {
-			return a.Line < b.Line
-		}
-		return a.Rule < b.Rule
-	})
+func (g scanGit) Stream(dir string, args []string, read func(io.Reader) error) error {
+	return gitError(g.d.gitStream(dir, args, read))
 }
 
 // gitError adds what git said on stderr to err.
@@ -431,29 +216,16 @@ func gitError(err error) error {
 	return err
 }
 
-// printFindings writes one line per finding: [COMMIT ]FILE[:LINE]: RULE: WHAT.
+// printFindings writes one line per finding, in the form Finding.String
+// gives.
 func printFindings(w io.Writer, fs []scan.Finding) {
 	for _, f := range fs {
-		where := displayPath(f.Path)
-		if f.Line > 0 {
-			where = fmt.Sprintf("%s:%d", where, f.Line)
-		}
-		if f.Commit != "" {
-			where = shortCommit(f.Commit) + " " + where
-		}
-		fmt.Fprintf(w, "%s: %s: %s\n", where, f.Rule, f.Description)
+		fmt.Fprintln(w, f)
 	}
 }
 
-// displayPath quotes a file name holding control characters, so a name
-// chosen by whoever pushed cannot move the cursor or recolour a terminal.
-func displayPath(p string) string {
-	if strings.ContainsFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == utf8.RuneError }) {
-		return strconv.Quote(p)
-	}
-	return p
-}
-
+// shortCommit cuts a commit hash to the 12 characters log shows (scan's
+// findings cut theirs in scan.Finding.String).
 func shortCommit(c string) string {
 	if len(c) > 12 {
 		return c[:12]

@@ -3,14 +3,20 @@
 // URLs), plaintext .env files, and exact copies of a project's own secret
 // values, which it recognises by keyed hash without keeping the values.
 //
-// It is pure: it reads text handed to it (a file, or the lines a git diff
-// adds) and reports findings by path, line and rule, never with the text
-// that matched. Running git and walking folders is the caller's business.
+// It reads a working tree (walking the folder, or the files git lists), the
+// changes staged for commit, or every commit's diff, and reports findings
+// by path, line and rule, never with the text that matched. It never
+// starts git itself: the caller hands it a Git, so the command line decides
+// how git runs and tests can stand in for it.
 package scan
 
 import (
 	"bytes"
+	"fmt"
 	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
 )
 
 // AllowMarker on a line keeps every finding on that line out of the report,
@@ -26,6 +32,24 @@ type Finding struct {
 	Line        int    `json:"line"`
 	Rule        string `json:"rule"`
 	Description string `json:"description"`
+}
+
+// String is the line a report shows: [COMMIT ]FILE[:LINE]: RULE: WHAT,
+// with the commit cut to 12 characters. A file name holding control
+// characters is quoted, so a name chosen by whoever pushed cannot move the
+// cursor or recolour the terminal of whoever scans.
+func (f Finding) String() string {
+	where := f.Path
+	if strings.ContainsFunc(where, func(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == utf8.RuneError }) {
+		where = strconv.Quote(where)
+	}
+	if f.Line > 0 {
+		where = fmt.Sprintf("%s:%d", where, f.Line)
+	}
+	if f.Commit != "" {
+		where = f.Commit[:min(len(f.Commit), 12)] + " " + where
+	}
+	return fmt.Sprintf("%s: %s: %s", where, f.Rule, f.Description)
 }
 
 // Scanner holds compiled rules and, optionally, the hashes of a project's
