@@ -44,12 +44,15 @@ type Deps struct {
 	// Git runs git with args in dir and returns its stdout.
 	Git func(dir string, args ...string) ([]byte, error)
 	// GitStream runs git with args in dir and hands its stdout to read as
-	// it comes, for output too large to hold (git log -p). Nil falls back
-	// to Git.
+	// it comes, for output too large to hold (git log -p); main gives
+	// gitexec.Stream. Nil falls back to Git, so a test fakes git once.
 	GitStream func(dir string, args []string, read func(io.Reader) error) error
 	// SelfCommand says how git should call envsafe back (diff and merge
-	// drivers): "envsafe" when that is on PATH, else this binary's path.
-	// A function, so commands that do not need it do not pay for it.
+	// drivers, the pre-commit hook): "envsafe" when that is on PATH, else
+	// this binary's path. It is one word, not a command line: it goes
+	// through shellquote.Quote wherever a shell will read it, since the
+	// path may hold spaces or quotes. A function, so commands that do not
+	// need it do not pay for it.
 	SelfCommand func() string
 	// Version is the build's version, stamped by the release.
 	Version string
@@ -97,10 +100,16 @@ func (d *Deps) getenv(name string) string {
 
 func (d *Deps) project() (*store.Store, error) {
 	s, err := store.Find(d.Dir)
-	if err == nil && d.Audit != nil {
+	if err != nil {
+		return nil, err
+	}
+	if d.Audit != nil {
 		s.OnDecrypt = func(env string, p *payload.Payload) { d.auditDecrypt(s.Root(), env, p) }
 	}
-	return s, err
+	if d.Git != nil {
+		s.Committed = func(env string) *team.Team { return committedTeam(d, s, env) }
+	}
+	return s, nil
 }
 
 func (d *Deps) identity(ctx context.Context) (*identity.Resolved, error) {

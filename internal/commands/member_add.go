@@ -80,13 +80,10 @@ func runMemberAdd(ctx context.Context, d *Deps, o memberAddOpts) error {
 		d.say("%s can already read %s; nothing to do.", o.name, strings.Join(envs, ", "))
 		return nil
 	}
-	for _, env := range gains {
-		d.say("  %s: + %s (%s)", env, o.name, identity.Short(recipient))
-	}
-	if err := d.confirm("member add", fmt.Sprintf("Re-encrypt %s to add %s", strings.Join(gains, ", "), o.name), o.yes); err != nil {
-		return err
-	}
-	_, done, err := s.ChangeAccess(ctx, id.Identity, accessAdd(o.name, recipient, gains))
+	d.say("Adding %s (%s). Who can read what, once re-encrypted:", o.name, identity.Short(recipient))
+	access := accessAdd(o.name, recipient, gains)
+	access.Review = d.reviewAccess("member add", fmt.Sprintf("Re-encrypt %s to add %s", strings.Join(gains, ", "), o.name), o.yes)
+	_, done, err := s.ChangeAccess(ctx, id.Identity, access)
 	if err != nil {
 		return onlyMembersCanGrant(err, gains, "envsafe member add "+o.name+" KEY -e "+strings.Join(gains, " -e "))
 	}

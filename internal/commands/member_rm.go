@@ -43,13 +43,11 @@ func runMemberRm(ctx context.Context, d *Deps, name string, yes bool) error {
 		return hint.With(fmt.Errorf("no member %s in team.yaml", name), "`envsafe member ls` lists the members")
 	}
 	envs := t.EnvsOf(name)
-	d.say("  %s loses: %s", name, orNone(envs))
-	if err := d.confirm("member rm", "Remove "+name+" and re-encrypt "+orNone(envs), yes); err != nil {
-		return err
-	}
+	d.say("Removing %s from %s. Who can read what, once re-encrypted:", name, orNone(envs))
 	_, done, err := s.ChangeAccess(ctx, id.Identity, store.Access{
 		Change:    func(t *team.Team) error { t.RemoveMember(name); return nil },
 		Reencrypt: func(*team.Team) []string { return envs },
+		Review:    d.reviewAccess("member rm", "Remove "+name+" and re-encrypt "+orNone(envs), yes),
 	})
 	if err != nil {
 		return onlyMembersCanGrant(err, envs, "envsafe member rm "+name)

@@ -16,18 +16,23 @@ func newSyncCmd(d *Deps) *cli.Command {
 		Usage: "re-encrypt environments whose recipients differ from team.yaml",
 		Description: `Run it after a change to team.yaml arrives (a teammate's pull request, a
 merge): every environment you can decrypt whose file is encrypted to other
-keys than team.yaml lists is re-encrypted to exactly those keys. The others are
-listed: only one of their members can re-encrypt them.
+keys than team.yaml lists is re-encrypted to exactly those keys, after
+showing who gains and who loses access (by member name; a changed key reads
+"NAME: key changed") and asking (--yes off a terminal). The others are
+listed: only one of their members can re-encrypt them. Review the change to
+team.yaml first: whoever can push can edit it.
 
 Examples:
-   git pull && envsafe sync && git commit -am "envsafe sync" && git push`,
+   git pull && envsafe sync && git commit -am "envsafe sync" && git push
+   envsafe sync --yes`,
+		Flags: []cli.Flag{&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation"}},
 		Action: func(c *cli.Context) error {
-			return runSync(c.Context, d)
+			return runSync(c.Context, d, c.Bool("yes"))
 		},
 	}
 }
 
-func runSync(ctx context.Context, d *Deps) error {
+func runSync(ctx context.Context, d *Deps, yes bool) error {
 	s, t, id, err := d.openTeam(ctx)
 	if err != nil {
 		return err
@@ -51,7 +56,11 @@ func runSync(ctx context.Context, d *Deps) error {
 		}
 	}
 	if len(stale) > 0 {
-		if _, _, err := s.ChangeAccess(ctx, id.Identity, store.Access{Reencrypt: func(*team.Team) []string { return stale }}); err != nil {
+		d.say("team.yaml differs from %s. Who can read what, once re-encrypted:", strings.Join(stale, ", "))
+		if _, _, err := s.ChangeAccess(ctx, id.Identity, store.Access{
+			Reencrypt: func(*team.Team) []string { return stale },
+			Review:    d.reviewAccess("sync", "Re-encrypt "+strings.Join(stale, ", ")+" to the recipients in team.yaml", yes),
+		}); err != nil {
 			return err
 		}
 		d.say("Re-encrypted %s to the recipients in team.yaml. Commit .envsafe/ and push.", strings.Join(stale, ", "))

@@ -74,6 +74,25 @@ func (d *Deps) confirm(cmd, question string, yes bool) error {
 
 // onlyMembersCanGrant explains a not-a-recipient error met while changing
 // access: re-encrypting needs someone who can decrypt.
+// reviewAccess shows, before anything is written, every change of readers
+// the files themselves will see (not only the one the command asked for: a
+// pull request may have changed team.yaml too), then asks.
+func (d *Deps) reviewAccess(cmd, question string, yes bool) func([]store.RecipientChange) error {
+	return func(changes []store.RecipientChange) error {
+		shown := false
+		for _, c := range changes {
+			for _, line := range c.Lines() {
+				d.say("  %s", line)
+				shown = true
+			}
+		}
+		if !shown {
+			d.say("  (no change of readers)")
+		}
+		return d.confirm(cmd, question, yes)
+	}
+}
+
 func onlyMembersCanGrant(err error, envs []string, suggestion string) error {
 	if !errors.Is(err, store.ErrNotRecipient) {
 		return err
@@ -81,4 +100,25 @@ func onlyMembersCanGrant(err error, envs []string, suggestion string) error {
 	list := strings.Join(envs, ", ")
 	return hint.With(fmt.Errorf("%w; nothing changed", err),
 		"only a member of "+list+" can re-encrypt it: ask one to run `"+suggestion+"`, or change team.yaml in a pull request and ask a member of "+list+" to run `envsafe sync`")
+}
+
+// committedTeam reads, from git, team.yaml as committed with the last
+// version of env's file: the roster that file was encrypted for. It only
+// names keys in messages, so any failure (no git, no history) is nil.
+func committedTeam(d *Deps, s *store.Store, env string) *team.Team {
+	rel := store.DirName + "/" + env + ".age"
+	out, err := d.Git(s.Root(), "log", "-1", "--format=%H", "--", rel)
+	commit := strings.TrimSpace(string(out))
+	if err != nil || commit == "" {
+		return nil
+	}
+	data, err := d.Git(s.Root(), "show", commit+":./"+store.DirName+"/"+store.TeamFile)
+	if err != nil {
+		return nil
+	}
+	t, err := team.Parse(data)
+	if err != nil {
+		return nil
+	}
+	return t
 }

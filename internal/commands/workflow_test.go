@@ -158,7 +158,7 @@ func TestCheckFindsMissingNamesDriftAndConflicts(t *testing.T) {
 	if code := h.run("check", "-e", "production"); code != ExitFailure || h.stdout.String() != "production: drift: team.yaml adds bob; run envsafe sync\n" {
 		t.Fatalf("exit %d stdout %q", code, h.stdout)
 	}
-	h.must("sync")
+	h.must("sync", "--yes")
 	h.must("check", "-e", "production")
 	// Unknown or invalid environments are usage and lookup errors.
 	if code := h.run("check", "-e", "nope"); code != ExitFailure || !strings.Contains(h.stderr.String(), `no such environment "nope"`) {

@@ -21,6 +21,12 @@ type Access struct {
 	// Reencrypt lists environments to write again, encrypted to the
 	// recipients the (changed) team.yaml gives them, with a fresh file key.
 	Reencrypt func(t *team.Team) []string
+	// Review is shown every environment's change of readers, computed from
+	// the files themselves, before anything is written; an error stops the
+	// whole change. Without Review, a change that gives anyone access is
+	// refused (ErrUnreviewedGrant): only commands that show the change and
+	// ask (member add, member rm, sync) may grant.
+	Review func([]RecipientChange) error
 }
 
 // ChangeAccess applies a team change and re-encrypts environments under the
@@ -38,6 +44,7 @@ func (s *Store) ChangeAccess(ctx context.Context, id *crypt.Identity, a Access) 
 	if err != nil {
 		return nil, nil, err
 	}
+	before := t.Clone()
 	if a.Change != nil {
 		if err := a.Change(t); err != nil {
 			return nil, nil, err
@@ -52,6 +59,7 @@ func (s *Store) ChangeAccess(ctx context.Context, id *crypt.Identity, a Access) 
 		envs = a.Reencrypt(t)
 	}
 	payloads := make([]*payload.Payload, len(envs))
+	changes := make([]RecipientChange, len(envs))
 	for i, env := range envs {
 		if _, ok := t.Env(env); !ok {
 			return nil, nil, fmt.Errorf("%w %q", ErrNoEnvironment, env)
@@ -59,7 +67,23 @@ func (s *Store) ChangeAccess(ctx context.Context, id *crypt.Identity, a Access) 
 		if err := checkRecipients(t, env); err != nil {
 			return nil, nil, err
 		}
-		if payloads[i], _, err = s.read(env, id, t); err != nil {
+		var plain []byte
+		if payloads[i], plain, err = s.read(env, id, t); err != nil {
+			return nil, nil, err
+		}
+		_, existed := before.Env(env)
+		changes[i] = recipientChange(t, before, nil, env, payloads[i].Recipients, plain == nil)
+		if !changes[i].Empty() {
+			changes[i] = recipientChange(t, before, s.committed(env), env, payloads[i].Recipients, plain == nil)
+		}
+		// A new environment's first readers are what the command that
+		// created it (env add) named; anything else needs a review.
+		if a.Review == nil && changes[i].Widens() && existed {
+			return nil, nil, s.refuseGrant(changes[i])
+		}
+	}
+	if a.Review != nil {
+		if err := a.Review(changes); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -60,6 +60,11 @@ type Store struct {
 	// OnDecrypt, when set, is called after Read decrypts an environment
 	// file, with what it held: the audit log's hook.
 	OnDecrypt func(env string, p *payload.Payload)
+	// Committed, when set, returns team.yaml as committed with the last
+	// version of env's file (from git), or nil. It only names keys in
+	// messages: a key team.yaml now gives to someone else reads as
+	// "NAME: key changed" instead of an unknown key lost and NAME gained.
+	Committed func(env string) *team.Team
 }
 
 // Open returns the store of a project rooted at root without checking it.
@@ -167,9 +172,7 @@ func (s *Store) Read(env string, id *crypt.Identity) (*payload.Payload, error) {
 		return nil, err
 	}
 	if plain == nil {
-		rel := s.Rel(s.EnvPath(env))
-		return nil, hint.With(fmt.Errorf("%w: environment %s has no file (%s)", ErrNoFile, env, rel),
-			"if it was deleted, restore it with `git checkout -- "+rel+"`; a new environment gets its file from a member's `envsafe sync` or first `envsafe set -e "+env+"`")
+		return nil, s.noFile(env)
 	}
 	if s.OnDecrypt != nil {
 		s.OnDecrypt(env, p)
@@ -177,9 +180,17 @@ func (s *Store) Read(env string, id *crypt.Identity) (*payload.Payload, error) {
 	return p, nil
 }
 
+// noFile explains an environment team.yaml lists whose file is absent.
+func (s *Store) noFile(env string) error {
+	rel := s.Rel(s.EnvPath(env))
+	return hint.With(fmt.Errorf("%w: environment %s has no file (%s)", ErrNoFile, env, rel),
+		"if it was deleted, restore it with `git checkout -- "+rel+"`; if it is new, a member of "+env+" creates it with `envsafe sync`")
+}
+
 // Update changes an environment under the project lock: it re-reads the
 // file, applies change, and writes the result encrypted to the recipients
-// team.yaml lists now. It reports whether the file was rewritten; a change
+// team.yaml lists now, which may be fewer than the file has but never
+// more (ErrUnreviewedGrant): granting is for ChangeAccess, which shows it. It reports whether the file was rewritten; a change
 // that leaves the plaintext as it was writes nothing.
 func (s *Store) Update(ctx context.Context, env string, id *crypt.Identity, change func(*payload.Payload) error) (bool, error) {
 	unlock, err := s.lock(ctx)
@@ -193,6 +204,14 @@ func (s *Store) Update(ctx context.Context, env string, id *crypt.Identity, chan
 	}
 	p, old, err := s.read(env, id, t)
 	if err != nil {
+		return false, err
+	}
+	if old == nil {
+		// A deleted file must not be replaced by a new, nearly empty one:
+		// the secrets are in git history.
+		return false, s.noFile(env)
+	}
+	if err := s.checkNoGrant(t, env, p); err != nil {
 		return false, err
 	}
 	if err := change(p); err != nil {
