@@ -10,7 +10,7 @@ import (
 
 	"github.com/envsafe/envsafe/internal/atomicfile"
 	"github.com/envsafe/envsafe/internal/hint"
-	"github.com/envsafe/envsafe/internal/payload"
+	"github.com/envsafe/envsafe/internal/runner"
 	"github.com/envsafe/envsafe/internal/store"
 	"github.com/envsafe/envsafe/internal/team"
 	"github.com/urfave/cli/v2"
@@ -36,11 +36,12 @@ func newGitMergeDriverCmd(d *Deps) *cli.Command {
 	}
 }
 
-// runGitMerge decrypts the three versions in memory, merges them by secret
-// name and writes the result, encrypted to the recipients team.yaml lists
-// now, over OURS — where git expects the result. Secrets changed differently
-// on both sides are recorded with every side's value and reported; git then
-// marks the file as conflicted until the user settles them with envsafe set.
+// runGitMerge merges the three versions by secret name (store.Merge) and
+// writes the result over OURS, where git expects it. Secrets changed
+// differently on both sides are kept with every side's value and reported;
+// git then marks the file as conflicted until the user settles them. A file
+// created on both branches is never merged by name: one of them may be a
+// forgery whose only job is to add a variable.
 func runGitMerge(ctx context.Context, d *Deps, basePath, oursPath, theirsPath, path string) error {
 	env := strings.TrimSuffix(filepath.Base(path), ".age")
 	if err := team.ValidateEnvName(env); err != nil {
@@ -50,48 +51,56 @@ func runGitMerge(ctx context.Context, d *Deps, basePath, oursPath, theirsPath, p
 	if err != nil {
 		return err
 	}
-	load := func(file string, optional bool) (*payload.Payload, error) {
+	var sides [3][]byte
+	for i, file := range []string{basePath, oursPath, theirsPath} {
 		data, err := store.ReadFile(resolvePath(d, file))
-		if optional && (errors.Is(err, fs.ErrNotExist) || (err == nil && len(data) == 0)) {
-			return nil, nil
+		if err != nil && !(i == 0 && errors.Is(err, fs.ErrNotExist)) {
+			return err
 		}
-		if err != nil {
-			return nil, err
-		}
-		p, _, err := store.OpenFile(data, env, id.Identity)
-		if errors.Is(err, store.ErrNotRecipient) {
-			return nil, hint.With(fmt.Errorf("cannot merge %s: %w of %s", path, err, env),
-				"a member of "+env+" has to do this merge; git leaves your side of the file in place")
-		}
-		if err != nil {
-			return nil, fmt.Errorf("cannot merge %s: %w", path, err)
-		}
-		return p, nil
+		sides[i] = data
 	}
-	base, err := load(basePath, true)
-	if err != nil {
+	m, err := store.Merge(sides[0], sides[1], sides[2], env, id.Identity, t)
+	var unrelated *store.UnrelatedError
+	switch {
+	case errors.As(err, &unrelated):
+		return unrelatedConflict(path, env, unrelated.OnlyTheirs)
+	case errors.Is(err, store.ErrNotRecipient):
+		return hint.With(fmt.Errorf("cannot merge %s: %w of %s", path, err, env),
+			"a member of "+env+" has to do this merge; git leaves your side of the file in place")
+	case err != nil:
+		return fmt.Errorf("cannot merge %s: %w", path, err)
+	}
+	if err := atomicfile.Write(resolvePath(d, oursPath), m.File, 0o644); err != nil {
 		return err
 	}
-	ours, err := load(oursPath, false)
-	if err != nil {
-		return err
+	if len(m.Dropped) > 0 {
+		d.say("envsafe: %s: no longer readable by %s (removed on one branch)", path, strings.Join(m.Dropped, ", "))
 	}
-	theirs, err := load(theirsPath, false)
-	if err != nil {
-		return err
+	if len(m.LeftOut) > 0 {
+		d.say("envsafe: %s: not encrypted to %s, added on the other branch: once team.yaml is merged, review it and run `envsafe sync`", path, strings.Join(m.LeftOut, ", "))
 	}
-	merged, conflicts := payload.Merge(base, ours, theirs)
-	file, err := store.SealFile(t, env, merged, nil)
-	if err != nil {
-		return err
-	}
-	if err := atomicfile.Write(resolvePath(d, oursPath), file, 0o644); err != nil {
-		return err
-	}
-	if len(conflicts) == 0 {
+	if len(m.Conflicts) == 0 {
 		d.say("envsafe: merged %s by secret name", path)
 		return nil
 	}
-	return hint.With(fmt.Errorf("%w in %s: %s changed differently on both branches (both values kept)", errMergeConflict, path, strings.Join(conflicts, ", ")),
+	return hint.With(fmt.Errorf("%w in %s: %s changed differently on both branches (both values kept)", errMergeConflict, path, strings.Join(m.Conflicts, ", ")),
 		"see each side with `envsafe get NAME -e "+env+"` and `--theirs`, settle it with `envsafe set NAME -e "+env+"`, then `git add "+path+"` and commit")
+}
+
+// unrelatedConflict leaves our file in place and lists what the other
+// branch's file would have added, flagging names that load code.
+func unrelatedConflict(path, env string, onlyTheirs []string) error {
+	shown := make([]string, len(onlyTheirs))
+	for i, n := range onlyTheirs {
+		shown[i] = n
+		if runner.LoadsCode(n) {
+			shown[i] = n + " (loads code!)"
+		}
+	}
+	what := "it has no name that yours lacks"
+	if len(shown) > 0 {
+		what = "names only theirs has: " + strings.Join(shown, ", ")
+	}
+	return hint.With(fmt.Errorf("%w: %s was created on both branches, so envsafe will not merge them by name (%s); your version is kept", errMergeConflict, path, what),
+		"find out who wrote the other one (`git log --all -- "+path+"`); to keep yours: `git checkout --ours "+path+" && git add "+path+"`; add any real secret from theirs with `envsafe set NAME -e "+env+"`")
 }

@@ -56,7 +56,8 @@ func OpenFile(data []byte, env string, id *crypt.Identity) (*payload.Payload, []
 // SealFile encrypts p for exactly the recipients t gives env, recording
 // them in the payload. When the plaintext equals previous (what the file
 // held), it returns a nil file: an unchanged environment is not rewritten,
-// so git sees no change. It is the only code that encrypts environment files.
+// so git sees no change. With SealFileTo, it is the only code that encrypts
+// environment files.
 func SealFile(t *team.Team, env string, p *payload.Payload, previous []byte) ([]byte, error) {
 	if err := checkRecipients(t, env); err != nil {
 		return nil, err
@@ -65,6 +66,24 @@ func SealFile(t *team.Team, env string, p *payload.Payload, previous []byte) ([]
 	if err != nil {
 		return nil, err
 	}
+	return seal(recipients, env, p, previous)
+}
+
+// SealFileTo is SealFile for an explicit list of public keys, for the merge
+// driver, whose readers come from the three merged files, not team.yaml.
+func SealFileTo(keys []string, env string, p *payload.Payload) ([]byte, error) {
+	recipients := make([]crypt.Recipient, 0, len(keys))
+	for _, k := range keys {
+		r, err := crypt.ParseRecipient(k)
+		if err != nil {
+			return nil, fmt.Errorf("environment %s: %w", env, err)
+		}
+		recipients = append(recipients, r)
+	}
+	return seal(recipients, env, p, nil)
+}
+
+func seal(recipients []crypt.Recipient, env string, p *payload.Payload, previous []byte) ([]byte, error) {
 	p.Recipients = make([]string, len(recipients))
 	for i, r := range recipients {
 		p.Recipients[i] = r.String()
