@@ -1,8 +1,9 @@
 // Package runner starts the user's program with the secrets in its
-// environment: it builds the environment, finds the program the way a shell
-// would, and hands the process over to it (execve on Unix) so signals, the
-// exit status, the terminal and job control belong to the program. No shell
-// is ever involved and no value is ever expanded.
+// environment: it builds the environment (never with envsafe's own key in
+// it), finds the program the way a shell would, and hands the process over
+// to it (execve on Unix) so signals, the exit status, the terminal and job
+// control belong to the program. No shell is ever involved and no value is
+// ever expanded.
 package runner
 
 import (
@@ -72,17 +73,57 @@ type Env struct {
 	Risky []string
 }
 
+// keyVars hold envsafe's own key material: the secret key text and the path
+// of the key file. They are identity.EnvIdentity and identity.EnvIdentityFile
+// (a test keeps them equal); runner does not import identity, which would
+// bring the keychain into every program start.
+var keyVars = [...]string{"ENVSAFE_IDENTITY", "ENVSAFE_IDENTITY_FILE"}
+
+// isKeyVar reports whether an inherited variable is envsafe's key material,
+// which no program envsafe starts may see: that key opens every environment
+// and every old version, while the program needs only this environment's
+// secrets. Windows spells variable names in any case.
+func isKeyVar(name string) bool {
+	for _, k := range keyVars {
+		if name == k || (runtime.GOOS == "windows" && strings.EqualFold(name, k)) {
+			return true
+		}
+	}
+	return false
+}
+
+// ChildEnviron is the inherited environment without envsafe's own key
+// material (ENVSAFE_IDENTITY, ENVSAFE_IDENTITY_FILE), for any program envsafe
+// starts that gets no secrets of its own, such as the editor. It is never
+// nil: a nil exec.Cmd.Env would hand over the whole process environment,
+// key included.
+func ChildEnviron(inherited []string) []string {
+	out := make([]string, 0, len(inherited))
+	for _, kv := range inherited {
+		if name, _, _ := strings.Cut(kv, "="); !isKeyVar(name) {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
 // BuildEnv overlays secrets on the inherited environment. A secret wins over
 // an inherited variable (the encrypted file is the source of truth) unless
-// its name is in preserve. Order does not matter to programs, so secrets are
-// not sorted: with 10,000 of them sorting would cost more than the rest of
-// the work together. All NAME=VALUE strings share one allocation.
+// its name is in preserve. envsafe's own key material is dropped from what is
+// inherited, as in ChildEnviron, whatever preserve says (a secret of that
+// name is the environment's own value and is passed on). Order does not
+// matter to programs, so secrets are not sorted: with 10,000 of them sorting
+// would cost more than the rest of the work together. All NAME=VALUE strings
+// share one allocation.
 func BuildEnv(inherited []string, secrets Secrets, preserve []string) Env {
 	var e Env
 	inheritedValue := make(map[string]string, len(inherited))
 	vars := make([]string, 0, len(inherited)+secrets.Len())
 	for _, kv := range inherited {
 		name, value, _ := strings.Cut(kv, "=")
+		if isKeyVar(name) {
+			continue
+		}
 		if _, dup := inheritedValue[name]; dup {
 			continue
 		}

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/envsafe/envsafe/internal/identity"
 )
 
 func TestBuildEnvSecretsWinUnlessPreserved(t *testing.T) {
@@ -95,5 +97,48 @@ func TestLookPath(t *testing.T) {
 	}
 	if got, err := LookPath(exe, ""); err != nil || got != exe {
 		t.Fatalf("path with slash: %q, %v", got, err)
+	}
+}
+
+// The attack: a program started by `envsafe run` (or the editor) reads the
+// key that opens every environment from its own environment.
+func TestBuildEnvDropsEnvsafesKey(t *testing.T) {
+	inherited := []string{"HOME=/home/a", "ENVSAFE_IDENTITY=AGE-SECRET-KEY-1TEST", "ENVSAFE_IDENTITY_FILE=/home/a/key.txt", "ENVSAFE_ENV=dev"}
+	e := BuildEnv(inherited, Map{"API_KEY": "s"}, []string{"ENVSAFE_IDENTITY", "ENVSAFE_IDENTITY_FILE"})
+	got := slices.Sorted(slices.Values(e.Vars))
+	want := []string{"API_KEY=s", "ENVSAFE_ENV=dev", "HOME=/home/a"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Vars = %q, want %q: --preserve-env must not bring the key back either", got, want)
+	}
+	if len(e.Shadowed) != 0 {
+		t.Fatalf("Shadowed = %q", e.Shadowed)
+	}
+}
+
+func TestBuildEnvPassesASecretNamedLikeTheKey(t *testing.T) {
+	e := BuildEnv([]string{"ENVSAFE_IDENTITY=mine"}, Map{"ENVSAFE_IDENTITY": "the-environments"}, []string{"ENVSAFE_IDENTITY"})
+	if !reflect.DeepEqual(e.Vars, []string{"ENVSAFE_IDENTITY=the-environments"}) {
+		t.Fatalf("Vars = %q: the secret is the environment's own value; the inherited key must not win", e.Vars)
+	}
+}
+
+func TestChildEnviron(t *testing.T) {
+	got := ChildEnviron([]string{"A=1", "ENVSAFE_IDENTITY=AGE-SECRET-KEY-1TEST", "ENVSAFE_IDENTITY_FILE=/k", "ENVSAFE_IDENTITY_FILES=/other", "B="})
+	if want := []string{"A=1", "ENVSAFE_IDENTITY_FILES=/other", "B="}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("ChildEnviron = %q, want %q", got, want)
+	}
+	if runtime.GOOS == "windows" {
+		if got := ChildEnviron([]string{"Envsafe_Identity=x"}); len(got) != 0 {
+			t.Fatalf("Windows names are case-insensitive: %q", got)
+		}
+	}
+	if got := ChildEnviron(nil); got == nil {
+		t.Fatal("ChildEnviron(nil) = nil: exec.Cmd would then pass the whole process environment")
+	}
+}
+
+func TestKeyVarsAreTheIdentityVariables(t *testing.T) {
+	if keyVars != [...]string{identity.EnvIdentity, identity.EnvIdentityFile} {
+		t.Fatalf("keyVars = %q, but identity reads %s and %s", keyVars, identity.EnvIdentity, identity.EnvIdentityFile)
 	}
 }
