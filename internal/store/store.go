@@ -70,7 +70,10 @@ type Store struct {
 // Open returns the store of a project rooted at root without checking it.
 func Open(root string) *Store { return &Store{root: root} }
 
-// Find walks up from start, like git, to the first folder holding .envsafe.
+// Find walks up from start, like git, to the first folder holding .envsafe,
+// but not past the top of the git work tree start is in: a .envsafe in a
+// shared parent folder is not this repository's. The folder found must be
+// this user's (see checkSafe).
 func Find(start string) (*Store, error) {
 	dir, err := filepath.Abs(start)
 	if err != nil {
@@ -79,14 +82,24 @@ func Find(start string) (*Store, error) {
 	for {
 		fi, err := os.Stat(filepath.Join(dir, DirName))
 		if err == nil && fi.IsDir() {
+			if err := checkSafe(dir); err != nil {
+				return nil, err
+			}
 			return &Store{root: dir}, nil
 		}
 		parent := filepath.Dir(dir)
-		if parent == dir {
+		if parent == dir || isWorkTreeTop(dir) {
 			return nil, hint.With(ErrNoProject, "run `envsafe init` at the root of your project to start one")
 		}
 		dir = parent
 	}
+}
+
+// isWorkTreeTop reports a folder holding .git (a folder, or a file for
+// worktrees and submodules): the search for .envsafe stops there.
+func isWorkTreeTop(dir string) bool {
+	_, err := os.Lstat(filepath.Join(dir, ".git"))
+	return err == nil
 }
 
 // Root is the project folder, the one that holds .envsafe.
