@@ -4,22 +4,17 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/envsafe/envsafe/internal/audit"
 	"github.com/envsafe/envsafe/internal/commands"
+	"github.com/envsafe/envsafe/internal/gitexec"
 	"github.com/envsafe/envsafe/internal/hardening"
 	"github.com/envsafe/envsafe/internal/keychain"
 	"github.com/envsafe/envsafe/internal/prompt"
@@ -57,10 +52,10 @@ func run() int {
 		Exec:        runner.Exec,
 		Now:         time.Now,
 		Dir:         dir,
-		GitUserName: gitUserName,
-		Git:         git,
-		GitStream:   gitStream,
-		SelfCommand: selfCommand,
+		GitUserName: gitexec.UserName,
+		Git:         gitexec.Output,
+		GitStream:   gitexec.Stream,
+		SelfCommand: gitexec.SelfCommand,
 		Version:     buildVersion(),
 		Audit:       audit.New(audit.DefaultDir(runtime.GOOS, os.Getenv)),
 	}
@@ -86,66 +81,6 @@ func keychainTimeout() time.Duration {
 		return v
 	}
 	return keychain.DefaultTimeout
-}
-
-func gitUserName() string {
-	out, err := exec.Command("git", "config", "user.name").Output()
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(string(out))
-}
-
-func git(dir string, args ...string) ([]byte, error) {
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	return cmd.Output()
-}
-
-// gitStream runs git and hands its stdout to read while it runs, for
-// output too large to hold (scan --history reads git log -p).
-func gitStream(dir string, args []string, read func(io.Reader) error) error {
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return err
-	}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	rerr := read(out)
-	if rerr != nil {
-		cmd.Process.Kill()
-	}
-	werr := cmd.Wait()
-	if rerr != nil {
-		return rerr
-	}
-	if werr != nil {
-		return fmt.Errorf("%w: %s", werr, bytes.TrimSpace(stderr.Bytes()))
-	}
-	return nil
-}
-
-// selfCommand is how git hooks and drivers should call envsafe: by name
-// when that finds this very binary, so the config survives upgrades, else
-// by absolute path.
-func selfCommand() string {
-	self, err := os.Executable()
-	if err != nil {
-		return "envsafe"
-	}
-	if onPath, err := exec.LookPath("envsafe"); err == nil {
-		if a, err1 := filepath.EvalSymlinks(onPath); err1 == nil {
-			if b, err2 := filepath.EvalSymlinks(self); err2 == nil && a == b {
-				return "envsafe"
-			}
-		}
-	}
-	return self
 }
 
 // buildVersion prefers the release stamp, then the module version recorded

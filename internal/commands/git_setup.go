@@ -10,6 +10,7 @@ import (
 
 	"github.com/envsafe/envsafe/internal/atomicfile"
 	"github.com/envsafe/envsafe/internal/hint"
+	"github.com/envsafe/envsafe/internal/shellquote"
 	"github.com/envsafe/envsafe/internal/store"
 	"github.com/urfave/cli/v2"
 )
@@ -48,12 +49,15 @@ func runGitSetup(_ context.Context, d *Deps) error {
 	if err != nil {
 		return err
 	}
-	self := d.SelfCommand()
+	// git runs both drivers through sh: the path is quoted, or a space in
+	// it would split the command and break every diff and merge.
+	self := shellquote.Quote(d.SelfCommand())
 	settings := [][2]string{
 		{"diff.envsafe.textconv", self + " git textconv"},
 		{"diff.envsafe.cachetextconv", "false"},
 		{"merge.envsafe.name", "envsafe: three-way merge by secret name"},
-		{"merge.envsafe.driver", self + " git merge-driver %O %A %B %P"},
+		// git expands %X in the driver line (a path may hold %A) and reads %% as %.
+		{"merge.envsafe.driver", strings.ReplaceAll(self, "%", "%%") + " git merge-driver %O %A %B %P"},
 	}
 	changed := 0
 	for _, kv := range settings {

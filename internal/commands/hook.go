@@ -12,6 +12,7 @@ import (
 
 	"github.com/envsafe/envsafe/internal/atomicfile"
 	"github.com/envsafe/envsafe/internal/hint"
+	"github.com/envsafe/envsafe/internal/shellquote"
 	"github.com/envsafe/envsafe/internal/store"
 	"github.com/urfave/cli/v2"
 )
@@ -108,19 +109,14 @@ func hookScript(self, prefix string) []byte {
 	b.WriteString("\t\"$hooks/" + chainedHook + "\" \"$@\" || exit $?\n")
 	b.WriteString("fi\n")
 	if prefix != "" {
-		b.WriteString("cd " + shellQuote(prefix) + " || exit 1\n")
+		b.WriteString("cd " + shellquote.Quote(prefix) + " || exit 1\n")
 	}
-	b.WriteString("if ! command -v " + shellQuote(self) + " >/dev/null 2>&1; then\n")
+	b.WriteString("if ! command -v " + shellquote.Quote(self) + " >/dev/null 2>&1; then\n")
 	b.WriteString("\techo 'envsafe pre-commit hook: envsafe is not installed or not on PATH; install it, or commit with --no-verify' >&2\n")
 	b.WriteString("\texit 1\n")
 	b.WriteString("fi\n")
-	b.WriteString("exec " + shellQuote(self) + " scan --staged\n")
+	b.WriteString("exec " + shellquote.Quote(self) + " scan --staged\n")
 	return b.Bytes()
-}
-
-// shellQuote quotes s for sh: inside single quotes nothing is special.
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // installHook writes the hook, keeping a foreign pre-commit hook as
