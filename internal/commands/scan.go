@@ -9,9 +9,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/envsafe/envsafe/internal/hint"
+	"github.com/envsafe/envsafe/internal/identity"
 	"github.com/envsafe/envsafe/internal/scan"
 	"github.com/envsafe/envsafe/internal/store"
 	"github.com/urfave/cli/v2"
@@ -76,8 +78,12 @@ type scanReport struct {
 	scan.Result
 	// Values is how many distinct secret values were looked for.
 	Values int `json:"values"`
-	// Unchecked lists environments whose values could not be looked for.
+	// Unchecked lists environments whose values could not be looked for
+	// because this identity is not one of their readers.
 	Unchecked []string `json:"unchecked_environments"`
+	// NotChecked lists environments whose values should have been looked
+	// for and could not be loaded: the scan fails.
+	NotChecked []string `json:"not_checked_environments"`
 }
 
 func runScan(ctx context.Context, d *Deps, o scanOpts) error {
@@ -96,10 +102,18 @@ func runScan(ctx context.Context, d *Deps, o scanOpts) error {
 	if src.Paths, err = scanPathspecs(d, root, o.paths); err != nil {
 		return err
 	}
-	r := scanReport{Unchecked: []string{}}
+	r := scanReport{Unchecked: []string{}, NotChecked: []string{}}
 	values := scan.NewValues()
 	if s != nil {
-		r.Unchecked = collectValues(ctx, d, s, values)
+		vc := collectValues(ctx, d, s, values)
+		r.Unchecked = append(r.Unchecked, vc.unreadable...)
+		r.NotChecked = append(r.NotChecked, vc.failed...)
+		if len(vc.unreadable) > 0 {
+			d.say("Values of %s not checked (you cannot decrypt them).", strings.Join(vc.unreadable, ", "))
+		}
+		if len(vc.common) > 0 {
+			d.say("Not searched for, too common to be secrets: %s.", strings.Join(vc.common, ", "))
+		}
 		if data, err := os.ReadFile(filepath.Join(s.Dir(), ScanIgnoreFile)); err == nil {
 			src.Skip = scan.ParseIgnore(data).Match
 		}
@@ -120,6 +134,9 @@ func runScan(ctx context.Context, d *Deps, o scanOpts) error {
 	if len(r.TooBig) > 0 {
 		d.say("Skipped (over %d MiB): %s.", maxScanFile>>20, strings.Join(r.TooBig, ", "))
 	}
+	if len(r.Ignored) > 0 {
+		d.say("Skipped by %s/%s: %s.", store.DirName, ScanIgnoreFile, summarize(r.Ignored, 10))
+	}
 	if o.json {
 		enc := json.NewEncoder(d.Stdout)
 		enc.SetIndent("", "  ")
@@ -130,9 +147,17 @@ func runScan(ctx context.Context, d *Deps, o scanOpts) error {
 		printFindings(d.Stdout, r.Findings)
 	}
 	what := map[bool]string{true: "changed files", false: "files"}[o.staged || o.history]
+	if len(r.Findings) == 0 && len(r.NotChecked) > 0 {
+		return hint.With(fmt.Errorf("NOT CHECKED: the secret values of %s could not be loaded, so copies of them were not looked for (%d %s read for credential shapes only)",
+			strings.Join(r.NotChecked, ", "), r.Scanned, what),
+			"make your identity available (unlock the keychain, or set ENVSAFE_IDENTITY_FILE) and run the scan again")
+	}
 	if len(r.Findings) == 0 {
 		d.say("No secrets found (%d %s, %s checked).", r.Scanned, what, plural(r.Values, "secret value"))
 		return nil
+	}
+	if len(r.NotChecked) > 0 {
+		d.warn("NOT CHECKED: the secret values of %s could not be loaded", strings.Join(r.NotChecked, ", "))
 	}
 	err = &findingsError{summary: fmt.Sprintf("scan: %s in %s", plural(len(r.Findings), "finding"), plural(r.Files(), "file"))}
 	err = hint.With(err, "not a secret? add envsafe:allow to that line, or list the path in "+store.DirName+"/"+ScanIgnoreFile)
@@ -146,38 +171,59 @@ func runScan(ctx context.Context, d *Deps, o scanOpts) error {
 	}
 }
 
+// valueCheck is what collectValues could and could not load.
+type valueCheck struct {
+	// unreadable are environments this identity is not a recipient of.
+	unreadable []string
+	// failed are environments whose values should have been loaded and
+	// were not (keychain locked, damaged file): scanning without them
+	// would pass a commit it must stop.
+	failed []string
+	// common are secrets too common to search for ("NODE_ENV in production").
+	common []string
+}
+
 // collectValues decrypts every environment it can and keeps only keyed
-// hashes of the values. It returns the environments it could not read.
-func collectValues(ctx context.Context, d *Deps, s *store.Store, values *scan.Values) []string {
-	unchecked := []string{}
+// hashes of the values that look secret.
+func collectValues(ctx context.Context, d *Deps, s *store.Store, values *scan.Values) valueCheck {
+	var vc valueCheck
 	t, err := s.Team()
 	if err != nil {
 		d.warn("secret values not checked: %v", err)
-		return unchecked
+		vc.failed = []string{"(team.yaml unreadable)"}
+		return vc
 	}
 	id, err := d.identity(ctx)
+	if errors.Is(err, identity.ErrNoIdentity) {
+		// No identity at all: not a member of anything, nothing to load.
+		vc.unreadable = t.EnvNames()
+		return vc
+	}
 	if err != nil {
-		d.warn("secret values not checked: %v", err)
-		return t.EnvNames()
+		d.warn("secret values not loaded: %v", err)
+		vc.failed = t.EnvNames()
+		return vc
 	}
 	for _, env := range t.EnvNames() {
 		p, err := s.Read(env, id.Identity)
+		if errors.Is(err, store.ErrNotRecipient) && !t.CanRead(env, id.Public()) {
+			vc.unreadable = append(vc.unreadable, env)
+			continue
+		}
 		if err != nil {
-			unchecked = append(unchecked, env)
-			if !errors.Is(err, store.ErrNotRecipient) {
-				d.warn("values of %s not checked: %v", env, err)
-			}
+			d.warn("values of %s not loaded: %v", env, err)
+			vc.failed = append(vc.failed, env)
 			continue
 		}
 		for name, sec := range p.Secrets {
-			values.Add(sec.Value, name+" in "+env)
+			if !values.Add(sec.Value, name+" in "+env) && len(sec.Value) > 0 {
+				vc.common = append(vc.common, name+" in "+env)
+			}
 		}
 		clear(p.Secrets)
 	}
-	if len(unchecked) > 0 {
-		d.say("Values of %s not checked (you cannot decrypt them).", strings.Join(unchecked, ", "))
-	}
-	return unchecked
+	sort.Strings(vc.common)
+	return vc
 }
 
 // scanPathspecs turns PATH arguments, relative to the working directory,
@@ -231,4 +277,12 @@ func shortCommit(c string) string {
 		return c[:12]
 	}
 	return c
+}
+
+// summarize lists at most n items and says how many more there are.
+func summarize(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return strings.Join(items[:n], ", ") + fmt.Sprintf(" and %d more", len(items)-n)
 }

@@ -442,11 +442,43 @@ func TestScanOutsideGitAndWithoutIdentity(t *testing.T) {
 	if code := h.run("scan", "--staged"); code != ExitFailure || !strings.Contains(h.stderr.String(), "not inside a git repository") {
 		t.Fatalf("exit %d %s", code, h.stderr)
 	}
-	// Without an identity, values are not looked for, and scan says so.
+	// With the keychain unreachable, values are not looked for, and scan
+	// says NOT CHECKED...
 	h.kc.Err = errors.New("keychain gone")
 	h.run("scan")
-	if !strings.Contains(h.stderr.String(), "secret values not checked") || strings.Contains(h.stdout.String(), "a.txt") {
+	if !strings.Contains(h.stderr.String(), "NOT CHECKED: the secret values of development") || strings.Contains(h.stdout.String(), "a.txt") {
 		t.Fatalf("stdout %q stderr %q", h.stdout, h.stderr)
+	}
+	// ...and fails even when nothing else is found: the hook must not say
+	// "No secrets found" about a file holding a project secret.
+	if err := os.Remove(filepath.Join(h.deps.Dir, ".env.local")); err != nil {
+		t.Fatal(err)
+	}
+	if code := h.run("scan"); code != ExitFailure || !strings.Contains(h.stderr.String(), "NOT CHECKED") || strings.Contains(h.stderr.String(), "No secrets found") {
+		t.Fatalf("scan with values not loaded: exit %d, stderr %q", code, h.stderr)
+	}
+}
+
+// A committed scanignore holding "*" must not hide .env files, and scan
+// says what it skipped.
+func TestScanIgnoreNeverHidesDotenvFiles(t *testing.T) {
+	h := newHarness(t)
+	h.must("init")
+	h.must("set", "NODE_ENV=production", "K=value-of-k-1234")
+	h.write(".envsafe/scanignore", "*\n")
+	h.write("src/app.js", "const key = 'value-of-k-1234'; // production\n")
+	h.write(".env", "K=value-of-k-1234\n")
+	if code := h.run("scan"); code != ExitFailure {
+		t.Fatalf("scan: exit %d, want findings; stderr %q", code, h.stderr)
+	}
+	if !strings.Contains(h.stdout.String(), ".env: dotenv-file") {
+		t.Fatalf("scanignore * hid the .env file: stdout %q", h.stdout)
+	}
+	if !strings.Contains(h.stderr.String(), "Skipped by .envsafe/scanignore: src/app.js") {
+		t.Fatalf("scan did not say what scanignore skipped: %q", h.stderr)
+	}
+	if !strings.Contains(h.stderr.String(), "too common to be secrets: NODE_ENV in development") {
+		t.Fatalf("scan did not list the values too common to search: %q", h.stderr)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -65,7 +66,14 @@ type Source struct {
 
 // skip reports a path the scan leaves out.
 func (src Source) skip(p string) bool {
-	return InEnvsafeDir(p) || (src.Skip != nil && src.Skip(p))
+	return InEnvsafeDir(p) || src.ignored(p)
+}
+
+// ignored reports a path Skip leaves out. A plaintext .env file is never
+// left out: a committed scanignore holding "*" must not turn off the one
+// check that matters most.
+func (src Source) ignored(p string) bool {
+	return src.Skip != nil && !IsDotenvFile(p) && src.Skip(p)
 }
 
 // Result is what one scan found.
@@ -80,6 +88,16 @@ type Result struct {
 	// TooBig lists, sorted, the files left unread for being over
 	// Source.MaxFileSize.
 	TooBig []string `json:"-"`
+	// Ignored lists, sorted, the files Source.Skip left out, so that a
+	// scanignore cannot hide what it hides.
+	Ignored []string `json:"ignored"`
+}
+
+// noteIgnored records p in Ignored once; finish sorts the list.
+func (r *Result) noteIgnored(p string) {
+	if !slices.Contains(r.Ignored, p) {
+		r.Ignored = append(r.Ignored, p)
+	}
 }
 
 // Files counts the distinct files with findings, a file in two commits
@@ -232,6 +250,9 @@ func (s *Scanner) scanFiles(src Source, files []string, r *Result) {
 		}()
 	}
 	for _, p := range files {
+		if src.ignored(p) && !InEnvsafeDir(p) {
+			r.noteIgnored(p)
+		}
 		if !src.skip(p) {
 			work <- p
 		}
@@ -239,6 +260,7 @@ func (s *Scanner) scanFiles(src Source, files []string, r *Result) {
 	close(work)
 	wg.Wait()
 	sort.Strings(r.TooBig)
+	sort.Strings(r.Ignored)
 }
 
 // Staged scans the lines `git diff --cached` adds: what the next commit
@@ -289,6 +311,9 @@ func (s *Scanner) diff(src Source, history bool) (Result, error) {
 				return nil
 			}
 			c.Path = relativeTo(prefix, c.Path)
+			if src.ignored(c.Path) && !c.Deleted {
+				r.noteIgnored(c.Path)
+			}
 			if src.skip(c.Path) || c.Deleted {
 				return nil
 			}
@@ -307,6 +332,7 @@ func (s *Scanner) diff(src Source, history bool) (Result, error) {
 		return Result{}, fmt.Errorf("reading git %s: %w", what, err)
 	}
 	sortFindings(r.Findings)
+	sort.Strings(r.Ignored)
 	return r, nil
 }
 

@@ -83,6 +83,8 @@ func TestWorkTreeWalksAFolderOutsideGit(t *testing.T) {
 		valueAt(".env", 1),
 		valueAt("a/deep/c.txt", 1),
 		valueAt("b.txt", 2),
+		// Skip never hides a plaintext .env file.
+		"fixtures/sub/.env.dev: dotenv-file: plaintext .env file",
 	}
 	if got := lines(r.Findings); !reflect.DeepEqual(got, want) {
 		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -90,13 +92,16 @@ func TestWorkTreeWalksAFolderOutsideGit(t *testing.T) {
 	if !reflect.DeepEqual(r.TooBig, []string{"abig.txt", "big.txt"}) {
 		t.Errorf("too big: %q", r.TooBig)
 	}
-	// Read: .env, .env.example, a/deep/c.txt, b.txt, allowed.txt; not the
-	// binary, the big, the skipped or the linked.
-	if r.Scanned != 5 {
-		t.Errorf("scanned %d files, want 5", r.Scanned)
+	if !reflect.DeepEqual(r.Ignored, []string{"fixtures/f.txt"}) {
+		t.Errorf("ignored: %q, want what Skip left out", r.Ignored)
 	}
-	if r.Files() != 3 {
-		t.Errorf("files with findings: %d, want 3", r.Files())
+	// Read: .env, .env.example, a/deep/c.txt, b.txt, allowed.txt and the
+	// .env under fixtures/; not the binary, the big, the skipped or the linked.
+	if r.Scanned != 6 {
+		t.Errorf("scanned %d files, want 6", r.Scanned)
+	}
+	if r.Files() != 4 {
+		t.Errorf("files with findings: %d, want 4", r.Files())
 	}
 }
 

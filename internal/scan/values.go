@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"hash/maphash"
+	"math"
 	"math/bits"
 	"strings"
 )
@@ -50,25 +51,112 @@ func NewValues() *Values {
 	return &Values{key: key, seed: maphash.MakeSeed(), bySum: map[[sha256.Size]byte]int{}, byPrefix: map[uint32][]int{}}
 }
 
-// Add remembers value under label ("DB_PASSWORD in production"). Values
-// shorter than MinValueLen are ignored. The caller should drop its own copy
-// of value as soon as it can.
-func (v *Values) Add(value, label string) {
-	if len(value) < MinValueLen {
-		return
+// Add remembers value under label ("DB_PASSWORD in production") and
+// reports whether it will be searched for: values that do not look secret
+// (see LooksSecret) are not, or every commit mentioning "production" would
+// be stopped. The caller should drop its own copy of value as soon as it can.
+func (v *Values) Add(value, label string) bool {
+	if !LooksSecret(value) {
+		return false
 	}
 	b := []byte(value)
 	sum := v.sum(hmac.New(sha256.New, v.key), b)
 	clear(b)
 	if i, ok := v.bySum[sum]; ok {
 		v.entries[i].labels = append(v.entries[i].labels, label)
-		return
+		return true
 	}
 	p := v.prefixHash(value[:prefixLen])
 	v.bySum[sum] = len(v.entries)
 	v.byPrefix[p] = append(v.byPrefix[p], len(v.entries))
 	v.entries = append(v.entries, valueEntry{n: len(value), sum: sum, labels: []string{label}})
 	v.filter = nil // rebuilt on the next search
+	return true
+}
+
+// LooksSecret reports whether a value is worth searching the code for: long
+// enough, varied enough, and not a word, a number or a plain address, which
+// appear in code for other reasons (NODE_ENV=production, PORT=3000,
+// API_URL=https://api.example.com). A password in a URL still counts.
+func LooksSecret(value string) bool {
+	if len(value) < MinValueLen {
+		return false
+	}
+	letters, digits, other := 0, 0, 0
+	for _, c := range []byte(value) {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+			letters++
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '-' || c == '_' || c == '.' || c == ' ':
+			// word separators: "my-app", "info.debug", "Hello world"
+		default:
+			other++
+		}
+	}
+	switch {
+	case digits == len(value) && len(value) < 16: // ports, years, ids
+		return false
+	case digits == 0 && other == 0 && len(value) < 16: // words and names
+		return false
+	case isPlainAddress(value):
+		return false
+	}
+	return entropyBits(value) >= 2.5
+}
+
+// isPlainAddress reports a URL or host:port without credentials or a query:
+// an address, not a secret.
+func isPlainAddress(v string) bool {
+	if strings.ContainsAny(v, "@?") {
+		return false
+	}
+	if _, rest, ok := strings.Cut(v, "://"); ok {
+		v = rest
+	}
+	for _, c := range []byte(v) {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-._:/", c) >= 0
+		if !ok {
+			return false
+		}
+	}
+	return strings.ContainsAny(v, ".:/") && !hasLongRun(v)
+}
+
+// hasLongRun reports 20 or more letters and digits in a row: a token in a
+// path ("https://hooks.example.com/T0123/B456/abcdefghijklmnopqrstuvwx").
+func hasLongRun(v string) bool {
+	run := 0
+	for _, c := range []byte(v) {
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
+			run++
+			if run >= 20 {
+				return true
+			}
+		} else {
+			run = 0
+		}
+	}
+	return false
+}
+
+// entropyBits is the Shannon entropy of v's bytes, in bits per byte:
+// "aaaaaaaa1" is low, a random token is 4 or more.
+func entropyBits(v string) float64 {
+	var counts [256]int
+	for _, c := range []byte(v) {
+		counts[c]++
+	}
+	n := float64(len(v))
+	h := 0.0
+	for _, c := range counts {
+		if c > 0 {
+			p := float64(c) / n
+			h -= p * math.Log2(p)
+		}
+	}
+	return h
 }
 
 // Len is the number of distinct values held.

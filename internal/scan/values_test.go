@@ -44,14 +44,14 @@ func TestValuesHoldNoPlaintext(t *testing.T) {
 
 func TestValuesAtEveryOffsetAndEdge(t *testing.T) {
 	v := NewValues()
-	v.Add("12345678", "A in dev")
+	v.Add("k3y-9Zx!", "A in dev")
 	s := New(v)
-	for _, data := range []string{"12345678", "x12345678", "12345678x", "\n\n12345678"} {
+	for _, data := range []string{"k3y-9Zx!", "xk3y-9Zx!", "k3y-9Zx!x", "\n\nk3y-9Zx!"} {
 		if fs := s.Scan(Text{Path: "f", Data: []byte(data)}); len(fs) != 1 {
 			t.Errorf("%q: %+v", data, fs)
 		}
 	}
-	for _, data := range []string{"1234567", "1234567\n8", ""} {
+	for _, data := range []string{"k3y-9Zx", "k3y-9Zx\n!", ""} {
 		if fs := s.Scan(Text{Path: "f", Data: []byte(data)}); len(fs) != 0 {
 			t.Errorf("%q: %+v", data, fs)
 		}
@@ -90,5 +90,32 @@ func BenchmarkScanLargeText(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		s.Scan(Text{Path: "big.go", Data: data})
+	}
+}
+
+// Values that appear in code for other reasons are not searched for: the
+// quickstart imports NODE_ENV=production, and a hook that then stopped every
+// commit mentioning "production" would be switched off.
+func TestLooksSecret(t *testing.T) {
+	for v, want := range map[string]bool{
+		"production":                          false,
+		"development":                         false,
+		"3000":                                false,
+		"20261201":                            false,
+		"localhost":                           false,
+		"my-app.name":                         false,
+		"https://api.example.com/v1":          false,
+		"localhost:5432":                      false,
+		"aaaaaaaaaaaa1":                       false,
+		"sk_live_4eC39HqLyjWDarjtT1zdp7dc":    true,
+		"postgres://app:s3cr3t@db.internal/a": true,
+		"https://x.example/cb?token=abc123z":  true,
+		"correct-horse-battery":               true,
+		"hunter2hunter2":                      true,
+		"https://hooks.example.com/services/T0123ABCD/B456EFGH/abcdefghijklmnopqrstuvwx": true,
+	} {
+		if got := LooksSecret(v); got != want {
+			t.Errorf("LooksSecret(%q) = %v, want %v", v, got, want)
+		}
 	}
 }
