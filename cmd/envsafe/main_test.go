@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/envsafe/envsafe/internal/crypt"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -96,12 +97,13 @@ func TestScripts(t *testing.T) {
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"flipbyte": cmdFlipByte,
-			"truncate": cmdTruncate,
-			"genfile":  cmdGenFile,
-			"lines":    cmdLines,
-			"exits":    cmdExits,
-			"newprocs": cmdNewProcs,
+			"flipbyte":   cmdFlipByte,
+			"truncate":   cmdTruncate,
+			"genfile":    cmdGenFile,
+			"lines":      cmdLines,
+			"exits":      cmdExits,
+			"newprocs":   cmdNewProcs,
+			"ageencrypt": cmdAgeEncrypt,
 		},
 	})
 }
@@ -146,6 +148,29 @@ func cmdGenFile(ts *testscript.TestScript, neg bool, args []string) {
 		buf.WriteString(alphabet)
 	}
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]), buf.Bytes()[:n], 0o644))
+}
+
+// ageencrypt RECIPIENTS IN OUT encrypts IN to the public keys listed one a
+// line in RECIPIENTS, as a plain armored age file (what `age -a -R` writes),
+// for scripts that put a file there as another member or an attacker could,
+// on machines without the age CLI. interop.txtar proves the real age CLI
+// reads and writes the same files.
+func cmdAgeEncrypt(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: ageencrypt RECIPIENTS IN OUT")
+	}
+	var rs []crypt.Recipient
+	for _, line := range strings.Split(ts.ReadFile(args[0]), "\n") {
+		if line = strings.TrimSpace(line); line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		r, err := crypt.ParseRecipient(line)
+		ts.Check(err)
+		rs = append(rs, r)
+	}
+	out, err := crypt.Encrypt([]byte(ts.ReadFile(args[1])), rs)
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[2]), out, 0o644))
 }
 
 // exits N PROG [ARG...] runs PROG like exec and checks its exit status is

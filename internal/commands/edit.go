@@ -16,7 +16,8 @@ func newEditCmd(d *Deps) *cli.Command {
 		Usage: "edit an environment as dotenv text in your editor",
 		Description: `Opens the decrypted environment in $VISUAL, else $EDITOR, else vi, from a
 private temporary folder (mode 0700, file 0600; in /dev/shm on Linux, so in
-memory) that is removed when envsafe ends, including on SIGINT and SIGTERM.
+memory) that is removed when envsafe ends, including on SIGINT, SIGTERM,
+SIGHUP and SIGQUIT (after a SIGKILL, the next edit removes it).
 Save and quit to encrypt the changes. A line envsafe cannot read reopens the
 editor with the problem noted at the top and your text kept; an unchanged
 file writes nothing; an editor that exits with an error writes nothing.

@@ -76,7 +76,7 @@ func TestMarshalRoundTrips(t *testing.T) {
 }
 
 func TestParseRefusesInconsistentFilesWithLine(t *testing.T) {
-	k := key(t, false)
+	k, k2 := key(t, false), key(t, false)
 	cases := map[string]struct{ doc, want string }{
 		"no version":       {"members: {}\nenvironments: {dev: []}\n", "version is 0"},
 		"future version":   {"version: 2\nenvironments: {dev: []}\n", "version is 2"},
@@ -88,6 +88,13 @@ func TestParseRefusesInconsistentFilesWithLine(t *testing.T) {
 		"missing default":  {"version: 1\ndefault: prod\nmembers:\n  a: " + k + "\nenvironments:\n  dev: [a]\n", `default environment "prod"`},
 		"no environments":  {"version: 1\nmembers:\n  a: " + k + "\n", "no environments"},
 		"env not a list":   {"version: 1\nmembers:\n  a: " + k + "\nenvironments:\n  dev: a\n", "expected a list"},
+		// A member twice in one environment (a bad merge, or a typo for
+		// another name) is refused, not quietly merged: the reviewer of
+		// team.yaml must see the list envsafe uses.
+		"member twice in an env": {"version: 1\nmembers:\n  alice: " + k + "\nenvironments:\n  production: [alice, alice]\n",
+			`line 5: environment "production" lists "alice" twice`},
+		"member twice in a block list": {"version: 1\nmembers:\n  alice: " + k + "\n  bob: " + k2 + "\nenvironments:\n  dev: [alice]\n  production:\n    - alice\n    - bob\n    - alice\n",
+			`line 10: environment "production" lists "alice" twice`},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
