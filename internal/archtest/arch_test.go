@@ -105,7 +105,7 @@ var allowed = map[string][]string{
 	"pkg/envsafe":          {"internal/identity", "internal/keychain", "internal/store", "internal/team", "internal/payload", "internal/runner", "internal/hint"},
 	"internal/commands":    {"internal/atomicfile", "internal/audit", "internal/dotenv", "internal/editsession", "internal/exportfmt", "internal/gitexec", "internal/gitlog", "internal/hint", "internal/identity", "internal/keychain", "internal/payload", "internal/prompt", "internal/runner", "internal/scan", "internal/secretgen", "internal/shellquote", "internal/store", "internal/team"},
 	"internal/editsession": {"internal/atomicfile", "internal/dotenv", "internal/hint", "internal/payload", "internal/runner"},
-	"internal/exportfmt":   {"internal/dotenv"},
+	"internal/exportfmt":   {"internal/dotenv", "internal/shellquote"},
 	"internal/gitlog":      {"internal/hint", "internal/payload", "internal/store", "internal/team", "internal/identity"},
 	"internal/identity":    {"internal/crypt", "internal/hint", "internal/keychain"},
 	"internal/keychain":    {"internal/hint"},

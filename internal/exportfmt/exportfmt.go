@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/envsafe/envsafe/internal/shellquote"
 	"io"
 	"strings"
 
@@ -86,12 +87,11 @@ func jsonString(s string) string {
 	return strings.TrimSuffix(buf.String(), "\n")
 }
 
-// writeShell emits `export NAME='value'` lines. Inside single quotes POSIX
-// shells (bash, zsh, dash) take every byte literally, so the only thing to
-// escape is the single quote itself: close, add \', reopen.
+// writeShell emits `export NAME='value'` lines, quoted by the one
+// shell-quoting helper, so that bash, zsh and dash take every byte literally.
 func writeShell(w io.Writer, secrets []Secret) {
 	for _, s := range secrets {
-		fmt.Fprintf(w, "export %s='%s'\n", s.Name, strings.ReplaceAll(s.Value, "'", `'\''`))
+		fmt.Fprintf(w, "export %s=%s\n", s.Name, shellquote.Quote(s.Value))
 	}
 }
 

@@ -147,7 +147,7 @@ func BuildEnv(inherited []string, secrets Secrets, preserve []string) Env {
 	type span struct{ start, end int }
 	spans := make([]span, 0, secrets.Len())
 	for name, value := range secrets.All() {
-		if isRisky(name) {
+		if LoadsCode(name) {
 			e.Risky = append(e.Risky, name)
 		}
 		if _, inherited := inheritedValue[name]; inherited && slices.Contains(preserve, name) {
@@ -167,21 +167,6 @@ func BuildEnv(inherited []string, secrets Secrets, preserve []string) Env {
 	sort.Strings(e.Risky)
 	e.Vars = vars
 	return e
-}
-
-// riskyNames change which code a program or its interpreter loads. A
-// secrets file is writable by anyone who can push to the repository, so
-// setting these deserves a warning.
-var riskyNames = []string{
-	"PATH", "BASH_ENV", "ENV", "SHELLOPTS", "PS4", "PROMPT_COMMAND", "IFS", "CDPATH",
-	"NODE_OPTIONS", "NODE_PATH", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME", "PYTHONINSPECT",
-	"PERL5LIB", "PERL5OPT", "PERLLIB", "RUBYOPT", "RUBYLIB", "GEM_PATH", "JAVA_TOOL_OPTIONS",
-	"_JAVA_OPTIONS", "JDK_JAVA_OPTIONS", "CLASSPATH", "GCONV_PATH", "HOSTALIASES", "LOCPATH",
-	"GIT_SSH_COMMAND", "GIT_EXEC_PATH", "GIT_CONFIG_GLOBAL", "EDITOR", "VISUAL", "PAGER",
-}
-
-func isRisky(name string) bool {
-	return strings.HasPrefix(name, "LD_") || strings.HasPrefix(name, "DYLD_") || slices.Contains(riskyNames, name)
 }
 
 // CheckSizes names every variable the kernel would refuse to pass on. Only

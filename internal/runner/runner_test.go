@@ -39,12 +39,12 @@ func TestBuildEnvKeepsOneCopyOfDuplicatedInheritedNames(t *testing.T) {
 
 func TestRiskyNames(t *testing.T) {
 	for _, n := range []string{"LD_LIBRARY_PATH", "DYLD_INSERT_LIBRARIES", "NODE_OPTIONS", "PYTHONPATH", "PATH", "BASH_ENV"} {
-		if !isRisky(n) {
+		if !LoadsCode(n) {
 			t.Errorf("%s not flagged", n)
 		}
 	}
 	for _, n := range []string{"DATABASE_URL", "API_KEY", "NODE_ENV", "MYPATH"} {
-		if isRisky(n) {
+		if LoadsCode(n) {
 			t.Errorf("%s flagged", n)
 		}
 	}
@@ -140,5 +140,37 @@ func TestChildEnviron(t *testing.T) {
 func TestKeyVarsAreTheIdentityVariables(t *testing.T) {
 	if keyVars != [...]string{identity.EnvIdentity, identity.EnvIdentityFile} {
 		t.Fatalf("keyVars = %q, but identity reads %s and %s", keyVars, identity.EnvIdentity, identity.EnvIdentityFile)
+	}
+}
+
+func TestLoadsCode(t *testing.T) {
+	for name, want := range map[string]bool{
+		"LD_PRELOAD": true, "DYLD_INSERT_LIBRARIES": true, "NODE_OPTIONS": true,
+		"GIT_CONFIG_COUNT": true, "GIT_CONFIG_KEY_0": true, "GIT_CONFIG_VALUE_0": true,
+		"GIT_SSH_COMMAND": true, "SSH_ASKPASS": true, "GIT_ASKPASS": true,
+		"HTTPS_PROXY": true, "https_proxy": true, "ALL_PROXY": true, "SSL_CERT_FILE": true,
+		"NODE_EXTRA_CA_CERTS": true, "NODE_TLS_REJECT_UNAUTHORIZED": true,
+		"DOTNET_STARTUP_HOOKS": true, "JAVA_TOOL_OPTIONS": true, "PERL5OPT": true,
+		"RUBYOPT": true, "PHPRC": true, "LESSOPEN": true, "npm_config_registry": true,
+		"DATABASE_URL": false, "API_KEY": false, "NODE_ENV": false, "PATHS": false,
+		"ASKPASS_HINT": false, "GIT_CONFIG": false,
+	} {
+		if got := LoadsCode(name); got != want {
+			t.Errorf("LoadsCode(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+// The README documents the code-loading table; every entry must be there.
+func TestREADMEListsEveryCodeLoadingVariable(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range CodeLoadingVars {
+		row := "| `" + v.Pattern + "` | " + v.Effect + " |"
+		if !strings.Contains(string(readme), row) {
+			t.Errorf("README.md lacks the row %s", row)
+		}
 	}
 }
