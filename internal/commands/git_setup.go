@@ -16,7 +16,13 @@ import (
 )
 
 // gitAttributesLine routes environment files to envsafe's drivers.
-const gitAttributesLine = store.DirName + "/*.age diff=envsafe merge=envsafe"
+// gitAttributesLine routes environment files to the drivers; -text keeps
+// git from converting their line endings (core.autocrlf on Windows would
+// otherwise make every file read as damaged).
+const gitAttributesLine = store.DirName + "/*.age -text diff=envsafe merge=envsafe"
+
+// oldGitAttributesLine is what earlier versions wrote; setup replaces it.
+const oldGitAttributesLine = store.DirName + "/*.age diff=envsafe merge=envsafe"
 
 func newGitSetupCmd(d *Deps) *cli.Command {
 	return &cli.Command{
@@ -90,9 +96,14 @@ func ensureLine(path, line string) (bool, error) {
 	if err != nil && !os.IsNotExist(err) {
 		return false, err
 	}
-	for _, l := range strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n") {
-		if strings.TrimSpace(l) == line {
+	lines := strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
+	for i, l := range lines {
+		switch strings.TrimSpace(l) {
+		case line:
 			return false, nil
+		case oldGitAttributesLine:
+			lines[i] = line
+			return true, atomicfile.Write(path, []byte(strings.Join(lines, "\n")), 0o644)
 		}
 	}
 	if len(data) > 0 && !bytes.HasSuffix(data, []byte("\n")) {
