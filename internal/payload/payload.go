@@ -214,11 +214,18 @@ func (p *Payload) ConflictNames() []string {
 	return names
 }
 
+// MaxNameLen bounds a secret name: a name is a label, and one of a
+// megabyte would make every `run` fail at the kernel's limit.
+const MaxNameLen = 256
+
 // ValidateName accepts names that can become environment variables
 // everywhere: [A-Za-z_][A-Za-z0-9_]*.
 func ValidateName(name string) error {
 	if name == "" {
 		return errors.New("empty secret name")
+	}
+	if len(name) > MaxNameLen {
+		return fmt.Errorf("secret name %q... is %d bytes long; names are at most %d", printable(name[:32]), len(name), MaxNameLen)
 	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]

@@ -155,3 +155,15 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// A huge name would make every `run` of the environment fail at the
+// kernel's limit: names are bounded, and the error does not echo the name.
+func TestNamesAreBounded(t *testing.T) {
+	if err := ValidateName(strings.Repeat("A", MaxNameLen)); err != nil {
+		t.Fatalf("a %d-byte name is refused: %v", MaxNameLen, err)
+	}
+	err := ValidateName(strings.Repeat("A", 1<<20))
+	if err == nil || len(err.Error()) > 200 {
+		t.Fatalf("a 1 MiB name: %v", err)
+	}
+}

@@ -3,7 +3,13 @@
 package store
 
 import (
+	"context"
 	"errors"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/envsafe/envsafe/internal/payload"
 	"os"
 	"path/filepath"
 	"testing"
@@ -87,5 +93,54 @@ func TestFindStopsAtTheGitWorkTree(t *testing.T) {
 	plantProject(t, repo)
 	if s, err := Find(sub); err != nil || s.Root() != repo {
 		t.Fatalf("Find = %v, %v; want the repository's own project", s, err)
+	}
+}
+
+// A FIFO or a link to /dev/stdin in place of an environment file must be
+// refused at once, not hang envsafe waiting for a writer.
+func TestReadRefusesAFIFOAndADeviceWithoutHanging(t *testing.T) {
+	s, alice, _ := newProject(t)
+	path := s.EnvPath("development")
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(path, 0o644); err != nil {
+		t.Skipf("no FIFOs here: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := s.Read("development", alice.id); done <- err }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrIntegrity) || !strings.Contains(err.Error(), "not a regular file") {
+			t.Fatalf("Read of a FIFO = %v, want an integrity failure naming it", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Read of a FIFO hangs")
+	}
+	os.Remove(path)
+	if err := os.Symlink("/dev/stdin", path); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Read("development", alice.id); !errors.Is(err, ErrIntegrity) {
+		t.Fatalf("Read of a link to /dev/stdin = %v, want ErrIntegrity", err)
+	}
+}
+
+// A .lock planted as a symbolic link must not make a writer create or
+// touch the file it points to.
+func TestLockDoesNotFollowALink(t *testing.T) {
+	s, alice, _ := newProject(t)
+	target := filepath.Join(t.TempDir(), "victim")
+	lock := filepath.Join(s.Dir(), ".lock")
+	os.Remove(lock)
+	if err := os.Symlink(target, lock); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.Update(context.Background(), "development", alice.id, func(*payload.Payload) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Fatalf("Update with a .lock link = %v, want a refusal naming .lock", err)
+	}
+	if _, err := os.Lstat(target); !errors.Is(err, os.ErrNotExist) {
+		t.Fatal("the lock created the target of a planted link")
 	}
 }

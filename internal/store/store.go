@@ -261,7 +261,7 @@ func (s *Store) read(env string, id *crypt.Identity, t *team.Team) (*payload.Pay
 		}
 		return payload.New(env), nil, nil
 	}
-	if errors.Is(err, errTooLarge) {
+	if errors.Is(err, errTooLarge) || errors.Is(err, errNotRegular) {
 		return nil, nil, hint.With(fmt.Errorf("%s: %w: %w", s.Rel(path), ErrIntegrity, err), s.restoreHint(path))
 	}
 	if err != nil {
@@ -302,13 +302,17 @@ func (s *Store) notRecipient(env string, id *crypt.Identity, t *team.Team) error
 // lock takes the project's write lock. It is an OS advisory lock, so the
 // kernel drops it when its holder dies: a killed envsafe never wedges a project.
 func (s *Store) lock(ctx context.Context) (func(), error) {
-	l := flock.New(filepath.Join(s.Dir(), ".lock"), flock.SetPermissions(0o644))
+	l := flock.New(filepath.Join(s.Dir(), ".lock"), flock.SetPermissions(0o644), flock.SetFlag(os.O_CREATE|os.O_RDONLY|noFollow))
 	ctx, cancel := context.WithTimeout(ctx, LockWait)
 	defer cancel()
 	ok, err := l.TryLockContext(ctx, 20*time.Millisecond)
 	if !ok {
 		if err == nil || errors.Is(err, context.DeadlineExceeded) {
 			return nil, hint.With(ErrLocked, fmt.Sprintf("waited %s; if no other envsafe is running, try again", LockWait))
+		}
+		if fi, lerr := os.Lstat(filepath.Join(s.Dir(), ".lock")); lerr == nil && !fi.Mode().IsRegular() {
+			return nil, hint.With(fmt.Errorf("locking %s: %s/.lock is not a regular file (%s): %w", DirName, DirName, fi.Mode().Type(), err),
+				"envsafe does not follow it; delete it (`rm "+DirName+"/.lock`) and try again")
 		}
 		return nil, fmt.Errorf("locking %s: %w", DirName, err)
 	}
@@ -329,21 +333,30 @@ func removeStaleTemps(dir string) {
 
 var errTooLarge = errors.New("file is larger than the limit")
 
+// errNotRegular is a FIFO, a device or a folder where a file should be:
+// reading one could hang envsafe or feed it another program's output.
+var errNotRegular = errors.New("not a regular file")
+
 func readLimited(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|nonBlocking, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%w (%s)", errNotRegular, fi.Mode().Type())
+	}
+	if fi.Size() > limit {
+		return nil, fmt.Errorf("%w of %d MiB", errTooLarge, limit>>20)
+	}
 	// Size the buffer from the file, so a 1 MiB environment is read with one
 	// allocation rather than a dozen doublings.
 	var buf bytes.Buffer
-	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
-		if fi.Size() > limit {
-			return nil, fmt.Errorf("%w of %d MiB", errTooLarge, limit>>20)
-		}
-		buf.Grow(int(fi.Size()) + 1)
-	}
+	buf.Grow(int(fi.Size()) + 1)
 	if _, err := buf.ReadFrom(io.LimitReader(f, limit+1)); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,8 @@
+//go:build !unix
+
+package store
+
+const (
+	noFollow    = 0
+	nonBlocking = 0
+)
