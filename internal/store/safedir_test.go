@@ -5,14 +5,14 @@ package store
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
+	"testing"
 	"time"
 
 	"github.com/envsafe/envsafe/internal/payload"
-	"os"
-	"path/filepath"
-	"testing"
 )
 
 // plantProject makes dir/.envsafe/team.yaml as someone else might.
