@@ -2,6 +2,8 @@ package commands
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -67,5 +69,24 @@ func TestOneInterruptedValue(t *testing.T) {
 	err := fmt.Errorf("reading the value: %w", terminal.ErrInterrupted)
 	if code := ExitCode(err); code != ExitInterrupted {
 		t.Fatalf("an interrupted terminal read exits %d, want %d", code, ExitInterrupted)
+	}
+}
+
+func TestIdentityExportNeverReplacesAFileWithoutForce(t *testing.T) {
+	h := newHarness(t)
+	h.must("init")
+	path := filepath.Join(h.deps.Dir, "key.txt")
+	if err := os.WriteFile(path, []byte("precious"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code := h.run("identity", "export", "-o", "key.txt"); code == 0 || !strings.Contains(h.stderr.String(), "key.txt already exists") {
+		t.Fatalf("identity export -o over a file: exit %d, stderr %q", code, h.stderr)
+	}
+	if got, _ := os.ReadFile(path); string(got) != "precious" {
+		t.Fatal("identity export -o replaced an existing file")
+	}
+	h.must("identity", "export", "-o", "key.txt", "--force")
+	if got, _ := os.ReadFile(path); !strings.Contains(string(got), "AGE-SECRET-KEY-") {
+		t.Fatal("identity export -o --force did not write the key")
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 
-	"github.com/envsafe/envsafe/internal/atomicfile"
 	"github.com/envsafe/envsafe/internal/exportfmt"
 	"github.com/envsafe/envsafe/internal/hint"
 	"github.com/urfave/cli/v2"
@@ -84,7 +83,7 @@ func runExport(ctx context.Context, d *Deps, o exportOpts) error {
 		_, err := d.Stdout.Write(buf.Bytes())
 		return err
 	}
-	if err := atomicfile.Write(path, buf.Bytes(), 0o600); err != nil {
+	if err := writeSecretFile(path, o.output, buf.Bytes(), o.force); err != nil {
 		return err
 	}
 	d.say("Wrote %d secrets from %s to %s (mode 0600). Delete it when done; never commit it.", len(secrets), env, o.output)

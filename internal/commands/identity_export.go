@@ -7,7 +7,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/envsafe/envsafe/internal/atomicfile"
 	"github.com/envsafe/envsafe/internal/hint"
 	"github.com/envsafe/envsafe/internal/identity"
 	"github.com/envsafe/envsafe/internal/keychain"
@@ -32,7 +31,7 @@ Examples:
    envsafe identity export | pass insert -m envsafe/key`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` with mode 0600 instead of stdout"},
-			&cli.BoolFlag{Name: "force", Usage: "print to a terminal anyway"},
+			&cli.BoolFlag{Name: "force", Usage: "print to a terminal anyway; with -o, replace an existing FILE"},
 		},
 		Action: func(c *cli.Context) error {
 			return runIdentityExport(c.Context, d, identityExportOpts{output: c.String("output"), force: c.Bool("force")})
@@ -54,7 +53,7 @@ func runIdentityExport(ctx context.Context, d *Deps, o identityExportOpts) error
 	}
 	text := identity.FileText(secret, id.Public(), "envsafe identity exported: "+d.Now().UTC().Format(time.RFC3339))
 	if o.output != "" {
-		if err := atomicfile.Write(resolvePath(d, o.output), []byte(text), 0o600); err != nil {
+		if err := writeSecretFile(resolvePath(d, o.output), o.output, []byte(text), o.force); err != nil {
 			return err
 		}
 		d.say("Wrote your secret key to %s (mode 0600). Keep it offline or in a password manager.", o.output)

@@ -1,6 +1,14 @@
 package commands
 
-import "path/filepath"
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+
+	"github.com/envsafe/envsafe/internal/atomicfile"
+	"github.com/envsafe/envsafe/internal/hint"
+)
 
 // resolvePath makes a user-given path relative to the working directory in
 // Deps rather than the process's, so tests and `run` agree on where it is.
@@ -9,4 +17,18 @@ func resolvePath(d *Deps, path string) string {
 		return path
 	}
 	return filepath.Join(d.Dir, path)
+}
+
+// writeSecretFile writes decrypted data or a key to path with mode 0600,
+// atomically. Without force it never replaces a file, even one created
+// between a check and the write (the no-replace write is the check).
+func writeSecretFile(path, shown string, data []byte, force bool) error {
+	if force {
+		return atomicfile.Write(path, data, 0o600)
+	}
+	err := atomicfile.WriteNew(path, data, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return hint.With(fmt.Errorf("%s already exists", shown), "pass --force to replace it, or choose another file")
+	}
+	return err
 }
