@@ -90,3 +90,20 @@ func TestIdentityExportNeverReplacesAFileWithoutForce(t *testing.T) {
 		t.Fatal("identity export -o --force did not write the key")
 	}
 }
+
+// Removing yourself succeeds, still lists what to rotate, and says you are
+// locked out now.
+func TestMemberRmOfYourselfListsWhatToRotate(t *testing.T) {
+	h := newHarness(t)
+	h.must("init", "--name", "alice", "-e", "development")
+	h.must("set", "API_KEY=rotate-me")
+	h.must("member", "add", "bob", "age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq", "-e", "development", "--yes")
+	if code := h.run("member", "rm", "alice", "--yes"); code != 0 {
+		t.Fatalf("member rm of yourself: exit %d\n%s", code, h.stderr)
+	}
+	for _, want := range []string{"alice could read in development: API_KEY", "rotate each value", "you removed yourself"} {
+		if !strings.Contains(h.stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, h.stderr)
+		}
+	}
+}

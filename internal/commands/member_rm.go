@@ -43,6 +43,14 @@ func runMemberRm(ctx context.Context, d *Deps, name string, yes bool) error {
 		return hint.With(fmt.Errorf("no member %s in team.yaml", name), "`envsafe member ls` lists the members")
 	}
 	envs := t.EnvsOf(name)
+	// What they could read is listed before the re-encryption: removing
+	// yourself leaves you unable to read it afterwards.
+	could := map[string][]string{}
+	for _, env := range envs {
+		if p, err := s.Read(env, id.Identity); err == nil {
+			could[env] = p.Names()
+		}
+	}
 	d.say("Removing %s from %s. Who can read what, once re-encrypted:", name, orNone(envs))
 	_, done, err := s.ChangeAccess(ctx, id.Identity, store.Access{
 		Change:    func(t *team.Team) error { t.RemoveMember(name); return nil },
@@ -55,17 +63,16 @@ func runMemberRm(ctx context.Context, d *Deps, name string, yes bool) error {
 	d.say("Removed %s; re-encrypted %s with fresh keys. Commit .envsafe/ and push.", name, orNone(done))
 	exposed := 0
 	for _, env := range done {
-		p, err := s.Read(env, id.Identity)
-		if err != nil {
-			return err
-		}
-		if names := p.Names(); len(names) > 0 {
+		if names := could[env]; len(names) > 0 {
 			exposed += len(names)
 			d.say("  %s could read in %s: %s", name, env, strings.Join(names, ", "))
 		}
 	}
 	if exposed > 0 {
 		d.warn("git history still holds copies of these %d secrets encrypted to %s's key: rotate each value at its source, then `envsafe set` it", exposed, name)
+	}
+	if m, ok := t.Member(name); ok && m.Recipient == id.Public() {
+		d.warn("you removed yourself: you can no longer read %s", orNone(done))
 	}
 	return nil
 }
