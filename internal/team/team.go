@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"time"
@@ -45,6 +46,9 @@ type Team struct {
 	// an environment may go unchanged before `envsafe check` calls it
 	// stale. Nil when team.yaml has none; environments not in it have no limit.
 	MaxAge map[string]time.Duration
+	// doc is the file as parsed, kept so that a rewrite keeps the comments
+	// and list styles people wrote; nil for a team made in code.
+	doc *yaml.Node
 }
 
 // validName checks a name against a first-character set and a rest set,
@@ -172,15 +176,28 @@ func Parse(data []byte) (*Team, error) {
 		return nil, fmt.Errorf("%w: larger than %d bytes", ErrInvalid, MaxSize)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err != io.EOF {
+		// A second document would be silently ignored, and a reviewer
+		// reading the whole file would believe it counts.
+		return nil, fmt.Errorf("%w: line %d: a second YAML document (after ---); team.yaml holds one", ErrInvalid, extra.Line)
+	}
+	// The fields, strictly (an unknown key is an error), from the text
+	// again: yaml.Node.Decode has no strict mode.
+	strict := yaml.NewDecoder(bytes.NewReader(data))
+	strict.KnownFields(true)
 	var raw rawTeam
-	if err := dec.Decode(&raw); err != nil {
+	if err := strict.Decode(&raw); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	if raw.Version != Version {
 		return nil, fmt.Errorf("%w: version is %d, this envsafe reads version %d", ErrInvalid, raw.Version, Version)
 	}
-	t := &Team{Default: raw.Default}
+	t := &Team{Default: raw.Default, doc: &doc}
 	if err := t.decodeMembers(&raw.Members); err != nil {
 		return nil, err
 	}
@@ -299,11 +316,16 @@ func (t *Team) Marshal() ([]byte, error) {
 	if maxAge := t.marshalMaxAge(); maxAge != nil {
 		root.Content = append(root.Content, str("max_age"), maxAge)
 	}
+	doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}
 	var buf bytes.Buffer
-	buf.WriteString(header)
+	if t.doc != nil {
+		keepComments(t.doc, doc)
+	} else {
+		buf.WriteString(header)
+	}
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
-	if err := enc.Encode(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}); err != nil {
+	if err := enc.Encode(doc); err != nil {
 		return nil, fmt.Errorf("writing team.yaml: %w", err)
 	}
 	if err := enc.Close(); err != nil {
@@ -319,7 +341,7 @@ func (t *Team) Marshal() ([]byte, error) {
 
 // Clone returns a deep copy, so a change can be checked before it is kept.
 func (t *Team) Clone() *Team {
-	c := &Team{Default: t.Default, Members: slices.Clone(t.Members), MaxAge: maps.Clone(t.MaxAge)}
+	c := &Team{Default: t.Default, Members: slices.Clone(t.Members), MaxAge: maps.Clone(t.MaxAge), doc: t.doc}
 	for _, e := range t.Environments {
 		c.Environments = append(c.Environments, Environment{Name: e.Name, Members: slices.Clone(e.Members)})
 	}
