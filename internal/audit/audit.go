@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 )
@@ -82,7 +83,14 @@ func DefaultDir(goos string, getenv func(string) string) (string, error) {
 type Log struct {
 	path string
 	err  error
+	// failed is set by the first FirstFailure, so a command that decrypts
+	// many times warns about a broken log once.
+	failed atomic.Bool
 }
+
+// FirstFailure reports whether this is the first failure the caller
+// reports for this log, for warning once per process.
+func (l *Log) FirstFailure() bool { return !l.failed.Swap(true) }
 
 // New returns the log at dir/audit.log. A non-nil err (the folder could not
 // be worked out) is returned by every Append, so the caller warns once.

@@ -100,7 +100,6 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 no access, 4 no identity,
 	app.OnUsageError = usageErrorFor("", app.Flags)
 	for _, c := range app.Commands {
 		setUsageErrors(c, "")
-		setCommandNames(d, c, "")
 	}
 	return app
 }

@@ -105,7 +105,7 @@ func (e checkEnv) problems() int {
 }
 
 func runCheck(ctx context.Context, d *Deps, o checkOpts) error {
-	s, t, err := d.team()
+	s, t, err := d.team(audited("check"))
 	if err != nil {
 		return err
 	}

@@ -203,7 +203,7 @@ func positionals(ctx context.Context, d *Deps, cmd string, n int, env string) []
 }
 
 func envNames(d *Deps) []string {
-	_, t, err := d.team()
+	_, t, err := d.team(audited("__complete"))
 	if err != nil {
 		return nil
 	}
@@ -211,7 +211,7 @@ func envNames(d *Deps) []string {
 }
 
 func memberNames(d *Deps) []string {
-	_, t, err := d.team()
+	_, t, err := d.team(audited("__complete"))
 	if err != nil {
 		return nil
 	}
@@ -225,7 +225,7 @@ func memberNames(d *Deps) []string {
 // secretNames decrypts the environment to list names; any failure (no
 // identity, no access, damaged file) offers nothing, silently.
 func secretNames(ctx context.Context, d *Deps, env string) []string {
-	s, err := d.project()
+	s, err := d.project(audited("__complete"))
 	if err != nil {
 		return nil
 	}

@@ -59,12 +59,6 @@ type Deps struct {
 	// Audit is the local log every decryption is appended to (see
 	// auditlog.go); nil keeps none.
 	Audit *audit.Log
-
-	// command and args are the running command ("get", "git textconv")
-	// and its arguments, for the audit log; set before its action runs.
-	command     string
-	args        []string
-	auditWarned bool
 }
 
 // gitStream runs git through GitStream, or through Git where that is all
@@ -98,13 +92,13 @@ func (d *Deps) getenv(name string) string {
 	return v
 }
 
-func (d *Deps) project() (*store.Store, error) {
+func (d *Deps) project(sc auditScope) (*store.Store, error) {
 	s, err := store.Find(d.Dir)
 	if err != nil {
 		return nil, err
 	}
 	if d.Audit != nil {
-		s.OnDecrypt = func(env string, p *payload.Payload) { d.auditDecrypt(s.Root(), env, p) }
+		s.OnDecrypt = func(env string, p *payload.Payload) { d.auditDecrypt(s.Root(), env, p, sc) }
 	}
 	if d.Git != nil {
 		s.Committed = func(env string) *team.Team { return committedTeam(d, s, env) }
@@ -138,8 +132,8 @@ func (d *Deps) envName(s *store.Store, flag string) (string, error) {
 
 // open finds the project, the environment and the identity, the start of
 // every command that reads secrets.
-func (d *Deps) open(ctx context.Context, envFlag string) (*store.Store, string, *identity.Resolved, error) {
-	s, err := d.project()
+func (d *Deps) open(ctx context.Context, envFlag string, sc auditScope) (*store.Store, string, *identity.Resolved, error) {
+	s, err := d.project(sc)
 	if err != nil {
 		return nil, "", nil, err
 	}

@@ -58,7 +58,7 @@ func runDiff(ctx context.Context, d *Deps, o diffOpts) error {
 	if o.a == o.b {
 		return usagef("diff", "name two different environments")
 	}
-	s, _, id, err := d.open(ctx, o.a)
+	s, _, id, err := d.open(ctx, o.a, audited("diff"))
 	if err != nil {
 		return err
 	}

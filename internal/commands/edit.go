@@ -39,7 +39,7 @@ Examples:
 }
 
 func runEdit(ctx context.Context, d *Deps, envFlag string) error {
-	s, env, id, err := d.open(ctx, envFlag)
+	s, env, id, err := d.open(ctx, envFlag, audited("edit"))
 	if err != nil {
 		return err
 	}

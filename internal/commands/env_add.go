@@ -36,7 +36,7 @@ func runEnvAdd(ctx context.Context, d *Deps, name string, members []string) erro
 	if err := team.ValidateEnvName(name); err != nil {
 		return usagef("env add", "%v", err)
 	}
-	s, id, err := d.openProject(ctx)
+	s, id, err := d.openProject(ctx, audited("env add"))
 	if err != nil {
 		return err
 	}

@@ -30,7 +30,7 @@ type envEntry struct {
 }
 
 func runEnvLs(_ context.Context, d *Deps, asJSON bool) error {
-	_, t, err := d.team()
+	_, t, err := d.team(audited("env ls"))
 	if err != nil {
 		return err
 	}

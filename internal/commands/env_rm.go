@@ -36,7 +36,7 @@ Examples:
 }
 
 func runEnvRm(ctx context.Context, d *Deps, name string, yes bool) error {
-	s, t, id, err := d.openTeam(ctx)
+	s, t, id, err := d.openTeam(ctx, audited("env rm"))
 	if err != nil {
 		return err
 	}

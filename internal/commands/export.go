@@ -60,7 +60,7 @@ func runExport(ctx context.Context, d *Deps, o exportOpts) error {
 			return hint.With(fmt.Errorf("%s already exists", o.output), "pass --force to replace it, or choose another file")
 		}
 	}
-	s, env, id, err := d.open(ctx, o.env)
+	s, env, id, err := d.open(ctx, o.env, audited("export"))
 	if err != nil {
 		return err
 	}

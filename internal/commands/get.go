@@ -52,7 +52,7 @@ Examples:
 }
 
 func runGet(ctx context.Context, d *Deps, o getOpts) error {
-	s, env, id, err := d.open(ctx, o.env)
+	s, env, id, err := d.open(ctx, o.env, auditScope{command: "get", only: o.name})
 	if err != nil {
 		return err
 	}

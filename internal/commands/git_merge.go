@@ -47,7 +47,7 @@ func runGitMerge(ctx context.Context, d *Deps, basePath, oursPath, theirsPath, p
 	if err := team.ValidateEnvName(env); err != nil {
 		return fmt.Errorf("merge driver called for %s, which is not an environment file: %w", path, err)
 	}
-	_, t, id, err := d.openTeam(ctx)
+	_, t, id, err := d.openTeam(ctx, audited("git merge-driver"))
 	if err != nil {
 		return err
 	}

@@ -43,7 +43,7 @@ Examples:
 }
 
 func runGitSetup(_ context.Context, d *Deps) error {
-	s, err := d.project()
+	s, err := d.project(audited("git setup"))
 	if err != nil {
 		return err
 	}

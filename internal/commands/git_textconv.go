@@ -64,9 +64,9 @@ func runGitTextconv(ctx context.Context, d *Deps, file string) error {
 	}
 	var names []string
 	var t *team.Team
-	if s, err := d.project(); err == nil {
+	if s, err := d.project(audited("git textconv")); err == nil {
 		t, _ = s.Team()
-		d.auditDecrypt(s.Root(), p.Environment, p)
+		d.auditDecrypt(s.Root(), p.Environment, p, audited("git textconv"))
 	}
 	for _, r := range p.Recipients {
 		name := identity.Short(r)

@@ -54,7 +54,7 @@ Examples:
 }
 
 func runHookInstall(_ context.Context, d *Deps) error {
-	s, err := d.project()
+	s, err := d.project(audited("hook install"))
 	if err != nil {
 		return err
 	}

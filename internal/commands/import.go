@@ -78,7 +78,7 @@ func runImport(ctx context.Context, d *Deps, o importOpts) error {
 	if err != nil {
 		return err
 	}
-	s, env, id, err := d.open(ctx, o.env)
+	s, env, id, err := d.open(ctx, o.env, audited("import"))
 	if err != nil {
 		return err
 	}

@@ -57,7 +57,7 @@ func runLog(ctx context.Context, d *Deps, o logOpts) error {
 	if err := payload.ValidateName(o.name); o.name != "" && err != nil {
 		return usagef("log", "%v", err)
 	}
-	s, err := d.project()
+	s, err := d.project(audited("log"))
 	if err != nil {
 		return err
 	}
@@ -91,7 +91,7 @@ func runLog(ctx context.Context, d *Deps, o logOpts) error {
 	t, _ := s.Team()
 	h := l.Read(gitlog.Options{Name: o.name, Values: o.values, Identity: id, Team: t})
 	if h.Decrypted {
-		d.auditRecord(s.Root(), env, h.Names, len(h.Names))
+		d.auditRecord(s.Root(), env, h.Names, len(h.Names), audited("log"))
 	}
 	if o.values && d.StdoutIsTTY {
 		d.warn("secret values are on screen")

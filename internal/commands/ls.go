@@ -49,7 +49,7 @@ type lsEntry struct {
 }
 
 func runLs(ctx context.Context, d *Deps, o lsOpts) error {
-	s, env, id, err := d.open(ctx, o.env)
+	s, env, id, err := d.open(ctx, o.env, audited("ls"))
 	if err != nil {
 		return err
 	}

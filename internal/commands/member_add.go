@@ -55,7 +55,7 @@ func runMemberAdd(ctx context.Context, d *Deps, o memberAddOpts) error {
 	if err != nil {
 		return usagef("member add", "%v", err)
 	}
-	s, t, id, err := d.openTeam(ctx)
+	s, t, id, err := d.openTeam(ctx, audited("member add"))
 	if err != nil {
 		return err
 	}

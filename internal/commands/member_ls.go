@@ -46,7 +46,7 @@ type formerEntry struct {
 }
 
 func runMemberLs(ctx context.Context, d *Deps, asJSON bool) error {
-	s, t, err := d.team()
+	s, t, err := d.team(audited("member ls"))
 	if err != nil {
 		return err
 	}

@@ -35,7 +35,7 @@ Examples:
 }
 
 func runMemberRm(ctx context.Context, d *Deps, name string, yes bool) error {
-	s, t, id, err := d.openTeam(ctx)
+	s, t, id, err := d.openTeam(ctx, audited("member rm"))
 	if err != nil {
 		return err
 	}

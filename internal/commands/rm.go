@@ -36,7 +36,7 @@ Examples:
 }
 
 func runRm(ctx context.Context, d *Deps, o rmOpts) error {
-	s, env, id, err := d.open(ctx, o.env)
+	s, env, id, err := d.open(ctx, o.env, audited("rm"))
 	if err != nil {
 		return err
 	}

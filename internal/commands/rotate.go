@@ -26,7 +26,7 @@ Examples:
 }
 
 func runRotate(ctx context.Context, d *Deps, envFlag string) error {
-	s, env, id, err := d.open(ctx, envFlag)
+	s, env, id, err := d.open(ctx, envFlag, audited("rotate"))
 	if err != nil {
 		return err
 	}

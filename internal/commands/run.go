@@ -83,7 +83,7 @@ func runRun(ctx context.Context, d *Deps, o runOpts) error {
 // runEnv decrypts the environment and builds the child's variables,
 // warning on stderr about what the user may not expect.
 func runEnv(ctx context.Context, d *Deps, o runOpts) ([]string, error) {
-	s, env, id, err := d.open(ctx, o.env)
+	s, env, id, err := d.open(ctx, o.env, audited("run"))
 	if err != nil {
 		return nil, err
 	}

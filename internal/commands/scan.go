@@ -88,7 +88,7 @@ type scanReport struct {
 
 func runScan(ctx context.Context, d *Deps, o scanOpts) error {
 	root, s := d.Dir, (*store.Store)(nil)
-	if found, err := d.project(); err == nil {
+	if found, err := d.project(audited("scan")); err == nil {
 		root, s = found.Root(), found
 	}
 	src := scan.Source{Root: root, MaxFileSize: maxScanFile}

@@ -67,7 +67,7 @@ func runSet(ctx context.Context, d *Deps, o setOpts) error {
 	if err != nil {
 		return err
 	}
-	s, env, id, err := d.open(ctx, o.env)
+	s, env, id, err := d.open(ctx, o.env, audited("set"))
 	if err != nil {
 		return err
 	}

@@ -64,7 +64,7 @@ type statusEnv struct {
 }
 
 func runStatus(ctx context.Context, d *Deps, asJSON bool) error {
-	s, t, err := d.team()
+	s, t, err := d.team(audited("status"))
 	if err != nil {
 		return err
 	}

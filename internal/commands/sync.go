@@ -33,7 +33,7 @@ Examples:
 }
 
 func runSync(ctx context.Context, d *Deps, yes bool) error {
-	s, t, id, err := d.openTeam(ctx)
+	s, t, id, err := d.openTeam(ctx, audited("sync"))
 	if err != nil {
 		return err
 	}

@@ -14,8 +14,8 @@ import (
 
 // openProject finds the project and the identity, for commands that work
 // on the whole team rather than one environment.
-func (d *Deps) openProject(ctx context.Context) (*store.Store, *identity.Resolved, error) {
-	s, err := d.project()
+func (d *Deps) openProject(ctx context.Context, sc auditScope) (*store.Store, *identity.Resolved, error) {
+	s, err := d.project(sc)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -28,8 +28,8 @@ func (d *Deps) openProject(ctx context.Context) (*store.Store, *identity.Resolve
 
 // openTeam is openProject plus team.yaml, the start of every command that
 // changes or reviews who can read what.
-func (d *Deps) openTeam(ctx context.Context) (*store.Store, *team.Team, *identity.Resolved, error) {
-	s, id, err := d.openProject(ctx)
+func (d *Deps) openTeam(ctx context.Context, sc auditScope) (*store.Store, *team.Team, *identity.Resolved, error) {
+	s, id, err := d.openProject(ctx, sc)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -42,8 +42,8 @@ func (d *Deps) openTeam(ctx context.Context) (*store.Store, *team.Team, *identit
 
 // team finds the project and reads team.yaml, for commands that need no
 // identity.
-func (d *Deps) team() (*store.Store, *team.Team, error) {
-	s, err := d.project()
+func (d *Deps) team(sc auditScope) (*store.Store, *team.Team, error) {
+	s, err := d.project(sc)
 	if err != nil {
 		return nil, nil, err
 	}
