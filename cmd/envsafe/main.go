@@ -32,7 +32,7 @@ func main() {
 func run() int {
 	// Before any secret is read: no core dumps, no /proc snooping.
 	hardening.NoDump()
-	tuneGC()
+	tuneGC(os.Args)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	dir, err := os.Getwd()
@@ -62,13 +62,20 @@ func run() int {
 	return commands.Main(ctx, os.Args, d)
 }
 
-// tuneGC turns the collector off until the heap reaches 24 MiB. An envsafe
-// process lives for milliseconds and most of what it allocates stays live
+// tuneGC turns the collector off until the heap reaches 24 MiB, for the
+// commands that decrypt one environment and end (run, get, export, ls):
+// they live for milliseconds and most of what they allocate stays live
 // until exit, so collecting costs time (stopping threads, page faults) and
-// frees little; the limit keeps any command at 10,000 secrets well under
-// 30 MiB. GOGC or GOMEMLIMIT set by the user win.
-func tuneGC() {
-	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+// frees little, and the limit keeps them at 10,000 secrets well under
+// 30 MiB. Commands whose input has no such bound (scan, log, import of a
+// large file) keep Go's collector. GOGC or GOMEMLIMIT set by the user win.
+func tuneGC(args []string) {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" || len(args) < 2 {
+		return
+	}
+	switch args[1] {
+	case "run", "get", "export", "ls":
+	default:
 		return
 	}
 	debug.SetGCPercent(-1)
