@@ -70,12 +70,7 @@ func run() int {
 // 30 MiB. Commands whose input has no such bound (scan, log, import of a
 // large file) keep Go's collector. GOGC or GOMEMLIMIT set by the user win.
 func tuneGC(args []string) {
-	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" || len(args) < 2 {
-		return
-	}
-	switch args[1] {
-	case "run", "get", "export", "ls":
-	default:
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" || !shortLived(args) {
 		return
 	}
 	debug.SetGCPercent(-1)
@@ -100,4 +95,17 @@ func buildVersion() string {
 		return info.Main.Version
 	}
 	return "dev"
+}
+
+// shortLived reports a command line whose command decrypts one environment
+// and ends: the ones tuneGC is for.
+func shortLived(args []string) bool {
+	if len(args) < 2 {
+		return false
+	}
+	switch args[1] {
+	case "run", "get", "export", "ls":
+		return true
+	}
+	return false
 }
