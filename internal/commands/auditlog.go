@@ -1,7 +1,6 @@
 package commands
 
 import (
-
 	"github.com/envsafe/envsafe/internal/audit"
 	"github.com/envsafe/envsafe/internal/payload"
 )

@@ -246,4 +246,3 @@ func printFindings(w io.Writer, fs []scan.Finding) {
 		fmt.Fprintln(w, f)
 	}
 }
-
