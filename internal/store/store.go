@@ -311,7 +311,7 @@ func (s *Store) lock(ctx context.Context) (func(), error) {
 			return nil, hint.With(ErrLocked, fmt.Sprintf("waited %s; if no other envsafe is running, try again", LockWait))
 		}
 		if fi, lerr := os.Lstat(filepath.Join(s.Dir(), ".lock")); lerr == nil && !fi.Mode().IsRegular() {
-			return nil, hint.With(fmt.Errorf("locking %s: %s/.lock is not a regular file (%s): %w", DirName, DirName, fi.Mode().Type(), err),
+			return nil, hint.With(fmt.Errorf("locking %s: %s/.lock is not a regular file (it is %s): %w", DirName, DirName, kindOf(fi.Mode()), err),
 				"envsafe does not follow it; delete it (`rm "+DirName+"/.lock`) and try again")
 		}
 		return nil, fmt.Errorf("locking %s: %w", DirName, err)
@@ -337,6 +337,23 @@ var errTooLarge = errors.New("file is larger than the limit")
 // reading one could hang envsafe or feed it another program's output.
 var errNotRegular = errors.New("not a regular file")
 
+// kindOf names what a path is when it is not a regular file.
+func kindOf(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a folder"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	}
+	return "not a regular file"
+}
+
 func readLimited(path string, limit int64) ([]byte, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|nonBlocking, 0)
 	if err != nil {
@@ -348,7 +365,7 @@ func readLimited(path string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%w (%s)", errNotRegular, fi.Mode().Type())
+		return nil, fmt.Errorf("%w: it is %s", errNotRegular, kindOf(fi.Mode()))
 	}
 	if fi.Size() > limit {
 		return nil, fmt.Errorf("%w of %d MiB", errTooLarge, limit>>20)
