@@ -76,8 +76,20 @@ func runGitMerge(ctx context.Context, d *Deps, basePath, oursPath, theirsPath, p
 	if len(m.Dropped) > 0 {
 		d.say("envsafe: %s: no longer readable by %s (removed on one branch)", path, strings.Join(m.Dropped, ", "))
 	}
-	if len(m.LeftOut) > 0 {
-		d.say("envsafe: %s: not encrypted to %s, added on the other branch: once team.yaml is merged, review it and run `envsafe sync`", path, strings.Join(m.LeftOut, ", "))
+	if len(m.NotAdded) > 0 {
+		d.say("envsafe: %s: not encrypted to %s, added on one branch only: a merge never grants; once team.yaml is merged, review it and run `envsafe sync`", path, strings.Join(m.NotAdded, ", "))
+	}
+	if len(m.FromTheirs) > 0 {
+		d.say("envsafe: %s: from the other branch: %s", path, strings.Join(m.FromTheirs, ", "))
+	}
+	var loadsCode []string
+	for _, name := range m.SinceBase {
+		if runner.LoadsCode(name) {
+			loadsCode = append(loadsCode, name)
+		}
+	}
+	if len(loadsCode) > 0 {
+		d.warn("%s: the merge sets %s, changed on a branch, which change what code programs load: check who wrote it (`git log -p -- %s`) before you run anything", path, strings.Join(loadsCode, ", "), path)
 	}
 	if len(m.Conflicts) == 0 {
 		d.say("envsafe: merged %s by secret name", path)

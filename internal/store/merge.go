@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/envsafe/envsafe/internal/crypt"
 	"github.com/envsafe/envsafe/internal/payload"
@@ -31,21 +32,31 @@ func (e *UnrelatedError) Unwrap() error { return ErrUnrelated }
 
 // Merged is the result of a three-way merge of an environment file.
 type Merged struct {
-	// File is the merged file, sealed for Readers.
+	// File is the merged file, sealed for the readers both sides share.
 	File []byte
 	// Conflicts are names changed differently on both branches; both
 	// values are kept in the file until someone settles them.
 	Conflicts []string
-	// Dropped are readers of our file who are not readers of the result:
-	// removed on the other branch. LeftOut were added on a branch but are
-	// not in team.yaml here: `sync` adds them, after showing it.
-	Dropped, LeftOut []string
+	// Dropped are readers of the base removed on one branch: they stay
+	// removed. NotAdded are readers added on one branch only: a merge
+	// never adds a reader (in a rebase "ours" is the other branch, so
+	// neither side can be trusted to grant); `sync` adds them after
+	// showing it.
+	Dropped, NotAdded []string
+	// FromTheirs are the names whose value the merge takes from the other
+	// side: added ("+NAME"), changed ("~NAME") or removed ("-NAME"), for
+	// the person merging to review.
+	FromTheirs []string
+	// SinceBase are the names whose value the result does not share with
+	// the common version (added or changed on either side): in a rebase,
+	// "ours" is the other branch, so this is what to check for names that
+	// load code.
+	SinceBase []string
 }
 
 // Merge merges three versions of env's file (base may be empty: the file is
-// new on both branches) by secret name, and seals the result for the merged
-// readers: a reader is kept only if no branch removed them, added only if a
-// branch added them and team.yaml lists them for env. So a member removed on
+// new on both branches) by secret name, and seals the result for the readers
+// both sides' files share that team.yaml still lists: a member removed on
 // either branch stays removed, and a file pushed with extra recipients
 // cannot widen who reads the merge. Every side is opened through OpenFile.
 func Merge(base, ours, theirs []byte, env string, id *crypt.Identity, t *team.Team) (*Merged, error) {
@@ -79,17 +90,18 @@ func Merge(base, ours, theirs []byte, env string, id *crypt.Identity, t *team.Te
 	}
 	m := &Merged{}
 	var readers []string
-	for _, k := range mergeSets(b.Recipients, o.Recipients, th.Recipients) {
-		switch {
-		case slices.Contains(listed, k):
+	for _, k := range o.Recipients {
+		if slices.Contains(th.Recipients, k) && slices.Contains(listed, k) {
 			readers = append(readers, k)
-		case !slices.Contains(o.Recipients, k):
-			m.LeftOut = append(m.LeftOut, nameIn(t, k))
 		}
 	}
-	for _, k := range o.Recipients {
-		if !slices.Contains(readers, k) {
+	for _, k := range union(o.Recipients, th.Recipients) {
+		switch {
+		case slices.Contains(readers, k):
+		case slices.Contains(b.Recipients, k):
 			m.Dropped = append(m.Dropped, nameIn(t, k))
+		default:
+			m.NotAdded = append(m.NotAdded, nameIn(t, k))
 		}
 	}
 	if len(readers) == 0 {
@@ -97,24 +109,43 @@ func Merge(base, ours, theirs []byte, env string, id *crypt.Identity, t *team.Te
 	}
 	merged, conflicts := payload.Merge(b, o, th)
 	m.Conflicts = conflicts
+	m.FromTheirs = changedFrom(o, merged)
+	for _, c := range changedFrom(b, merged) {
+		if c[0] != '-' {
+			m.SinceBase = append(m.SinceBase, c[1:])
+		}
+	}
 	if m.File, err = SealFileTo(readers, env, merged); err != nil {
 		return nil, err
 	}
 	return m, nil
 }
 
-// mergeSets is the three-way merge of recipient lists: kept if in both
-// sides; if in base, removed when either side removed it; if not in base,
-// added when either side added it.
-func mergeSets(base, ours, theirs []string) []string {
+// changedFrom lists, sorted by name, how merged differs from ours.
+func changedFrom(ours, merged *payload.Payload) []string {
 	var out []string
-	for _, k := range ours {
-		if slices.Contains(theirs, k) || !slices.Contains(base, k) {
-			out = append(out, k)
+	for _, name := range merged.Names() {
+		v, _ := merged.Lookup(name)
+		switch ov, ok := ours.Lookup(name); {
+		case !ok:
+			out = append(out, "+"+name)
+		case ov != v:
+			out = append(out, "~"+name)
 		}
 	}
-	for _, k := range theirs {
-		if !slices.Contains(ours, k) && !slices.Contains(base, k) {
+	for _, name := range ours.Names() {
+		if _, ok := merged.Lookup(name); !ok {
+			out = append(out, "-"+name)
+		}
+	}
+	slices.SortFunc(out, func(a, b string) int { return strings.Compare(a[1:], b[1:]) })
+	return out
+}
+
+func union(a, b []string) []string {
+	out := slices.Clone(a)
+	for _, k := range b {
+		if !slices.Contains(out, k) {
 			out = append(out, k)
 		}
 	}

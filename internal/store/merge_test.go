@@ -71,8 +71,38 @@ func TestMergeNeverAddsAReaderTeamYAMLDoesNotList(t *testing.T) {
 	if _, _, err := OpenFile(m.File, "development", mallory.id); !errors.Is(err, ErrNotRecipient) {
 		t.Fatalf("a pushed file with an extra recipient widened the merge: %v", err)
 	}
-	if len(m.LeftOut) != 1 {
-		t.Fatalf("LeftOut = %v, want mallory's key", m.LeftOut)
+	if len(m.NotAdded) != 1 {
+		t.Fatalf("NotAdded = %v, want mallory's key", m.NotAdded)
+	}
+	if !slices.Equal(m.FromTheirs, []string{"+X"}) {
+		t.Fatalf("FromTheirs = %v, want the names theirs changes", m.FromTheirs)
+	}
+}
+
+// A rebase makes the other branch "ours": neither side may grant. A reader
+// team.yaml lists, whom one side's file adds (a pull request that also put
+// them in team.yaml), is left for `sync` to show and ask.
+func TestMergeNeverAddsAReaderEvenOneTeamYAMLLists(t *testing.T) {
+	alice, mallory := newPerson(t), newPerson(t)
+	tm := &team.Team{Default: "development",
+		Members:      []team.Member{{Name: "alice", Recipient: alice.public}, {Name: "mallory", Recipient: mallory.public}},
+		Environments: []team.Environment{{Name: "development", Members: []string{"alice", "mallory"}}}}
+	base := sealFor(t, []string{alice.public}, "A", "1")
+	forged := sealFor(t, []string{alice.public, mallory.public}, "A", "1")
+	mine := sealFor(t, []string{alice.public}, "A", "1", "NEW", "never-for-mallory")
+	for name, sides := range map[string][2][]byte{"merge": {mine, forged}, "rebase": {forged, mine}} {
+		t.Run(name, func(t *testing.T) {
+			m, err := Merge(base, sides[0], sides[1], "development", alice.id, tm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := OpenFile(m.File, "development", mallory.id); !errors.Is(err, ErrNotRecipient) {
+				t.Fatalf("the merge was sealed to mallory: %v", err)
+			}
+			if !slices.Equal(m.NotAdded, []string{"mallory"}) {
+				t.Fatalf("NotAdded = %v, want mallory", m.NotAdded)
+			}
+		})
 	}
 }
 

@@ -245,6 +245,10 @@ func (t *Team) decodeMembers(n *yaml.Node) error {
 		if err != nil {
 			return lineErr(v, "member %q: %v", k.Value, err)
 		}
+		// One key under two names would survive `member rm` of either.
+		if other, dup := t.MemberByRecipient(r.String()); dup {
+			return lineErr(v, "member %q has the same key as member %q: one key, one member", k.Value, other)
+		}
 		t.Members = append(t.Members, Member{Name: k.Value, Recipient: r.String()})
 	}
 	return nil

@@ -207,3 +207,13 @@ func TestSecondDocumentIsRefused(t *testing.T) {
 		t.Fatalf("Parse with two documents = %v, want a refusal", err)
 	}
 }
+
+// One key under two names would keep its access after `member rm` of one
+// of them: refused with the line.
+func TestOneKeyTwoNamesIsRefused(t *testing.T) {
+	in := "version: 1\nmembers:\n  mallory: age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq\n  runner: age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq\nenvironments:\n  production: [mallory, runner]\n"
+	_, err := Parse([]byte(in))
+	if err == nil || !strings.Contains(err.Error(), `line 4: member "runner" has the same key as member "mallory"`) {
+		t.Fatalf("Parse = %v, want a refusal naming both and the line", err)
+	}
+}
