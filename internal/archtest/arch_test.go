@@ -106,6 +106,7 @@ var allowed = map[string][]string{
 	"internal/commands":    {"internal/atomicfile", "internal/audit", "internal/dotenv", "internal/editsession", "internal/exportfmt", "internal/gitexec", "internal/gitlog", "internal/hint", "internal/identity", "internal/keychain", "internal/payload", "internal/prompt", "internal/runner", "internal/scan", "internal/secretgen", "internal/shellquote", "internal/store", "internal/team"},
 	"internal/editsession": {"internal/atomicfile", "internal/dotenv", "internal/hint", "internal/payload", "internal/runner"},
 	"internal/exportfmt":   {"internal/dotenv", "internal/shellquote"},
+	"internal/gitexec":     {"internal/runner"},
 	"internal/gitlog":      {"internal/hint", "internal/payload", "internal/store", "internal/team", "internal/identity"},
 	"internal/identity":    {"internal/crypt", "internal/hint", "internal/keychain"},
 	"internal/keychain":    {"internal/hint"},

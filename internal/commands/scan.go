@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/envsafe/envsafe/internal/hint"
-	"github.com/envsafe/envsafe/internal/identity"
 	"github.com/envsafe/envsafe/internal/scan"
 	"github.com/envsafe/envsafe/internal/store"
 	"github.com/urfave/cli/v2"
@@ -30,6 +29,9 @@ type scanOpts struct {
 	staged  bool
 	history bool
 	json    bool
+	// noValues skips loading this project's values: for a contributor
+	// who is not a member, said explicitly rather than inferred.
+	noValues bool
 }
 
 func newScanCmd(d *Deps) *cli.Command {
@@ -61,12 +63,13 @@ Examples:
 			&cli.BoolFlag{Name: "staged", Usage: "scan the changes staged for the next commit"},
 			&cli.BoolFlag{Name: "history", Usage: "scan every commit of every branch"},
 			&cli.BoolFlag{Name: "json", Usage: "print the findings as JSON"},
+			&cli.BoolFlag{Name: "no-values", Usage: "do not load this project's secret values (for a contributor who is not a member)"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.Bool("staged") && c.Bool("history") {
 				return usagef("scan", "choose one of --staged and --history")
 			}
-			return runScan(c.Context, d, scanOpts{paths: c.Args().Slice(), staged: c.Bool("staged"), history: c.Bool("history"), json: c.Bool("json")})
+			return runScan(c.Context, d, scanOpts{paths: c.Args().Slice(), staged: c.Bool("staged"), history: c.Bool("history"), json: c.Bool("json"), noValues: c.Bool("no-values")})
 		},
 	}
 }
@@ -87,8 +90,11 @@ type scanReport struct {
 
 func runScan(ctx context.Context, d *Deps, o scanOpts) error {
 	root, s := d.Dir, (*store.Store)(nil)
-	if found, err := d.project(audited("scan")); err == nil {
+	switch found, err := d.project(audited("scan")); {
+	case err == nil:
 		root, s = found.Root(), found
+	case !errors.Is(err, store.ErrNoProject):
+		return err // an unsafe project folder must not turn into "no project"
 	}
 	src := scan.Source{Root: root, MaxFileSize: maxScanFile}
 	if d.Git != nil && scan.InRepo(scanGit{d}, root) {
@@ -103,7 +109,7 @@ func runScan(ctx context.Context, d *Deps, o scanOpts) error {
 	}
 	r := scanReport{Unchecked: []string{}, NotChecked: []string{}}
 	values := scan.NewValues()
-	if s != nil {
+	if s != nil && !o.noValues {
 		vc := collectValues(ctx, d, s, values)
 		r.Unchecked = append(r.Unchecked, vc.unreadable...)
 		r.NotChecked = append(r.NotChecked, vc.failed...)
@@ -113,11 +119,13 @@ func runScan(ctx context.Context, d *Deps, o scanOpts) error {
 		if len(vc.common) > 0 {
 			d.say("Not searched for, too common to be secrets: %s.", strings.Join(vc.common, ", "))
 		}
+	} else if s == nil {
+		d.warn("not inside an envsafe project: looking for credential shapes and .env files only")
+	}
+	if s != nil {
 		if data, err := os.ReadFile(filepath.Join(s.Dir(), ScanIgnoreFile)); err == nil {
 			src.Skip = scan.ParseIgnore(data).Match
 		}
-	} else {
-		d.warn("not inside an envsafe project: looking for credential shapes and .env files only")
 	}
 	r.Values = values.Len()
 	scanner := scan.New(values)
@@ -133,6 +141,9 @@ func runScan(ctx context.Context, d *Deps, o scanOpts) error {
 	if len(r.TooBig) > 0 {
 		d.say("Skipped (over %d MiB): %s.", maxScanFile>>20, strings.Join(r.TooBig, ", "))
 	}
+	if len(r.Unread) > 0 {
+		d.say("Not scanned (binary to git, or too large): %s.", summarize(r.Unread, 10))
+	}
 	if len(r.Ignored) > 0 {
 		d.say("Skipped by %s/%s: %s.", store.DirName, ScanIgnoreFile, summarize(r.Ignored, 10))
 	}
@@ -147,9 +158,10 @@ func runScan(ctx context.Context, d *Deps, o scanOpts) error {
 	}
 	what := map[bool]string{true: "changed files", false: "files"}[o.staged || o.history]
 	if len(r.Findings) == 0 && len(r.NotChecked) > 0 {
-		return hint.With(fmt.Errorf("NOT CHECKED: the secret values of %s could not be loaded, so copies of them were not looked for (%d %s read for credential shapes only)",
+		return hint.With(hint.With(fmt.Errorf("NOT CHECKED: the secret values of %s could not be loaded, so copies of them were not looked for (%d %s read for credential shapes only)",
 			strings.Join(r.NotChecked, ", "), r.Scanned, what),
-			"make your identity available (unlock the keychain, or set ENVSAFE_IDENTITY_FILE) and run the scan again")
+			"make your identity available (unlock the keychain, or set ENVSAFE_IDENTITY_FILE) and run the scan again"),
+			"not a member of this project? `envsafe scan --no-values` looks for credential shapes and .env files only")
 	}
 	if len(r.Findings) == 0 {
 		d.say("No secrets found (%d %s, %s checked).", r.Scanned, what, plural(r.Values, "secret value"))
@@ -193,12 +205,9 @@ func collectValues(ctx context.Context, d *Deps, s *store.Store, values *scan.Va
 		return vc
 	}
 	id, err := d.identity(ctx)
-	if errors.Is(err, identity.ErrNoIdentity) {
-		// No identity at all: not a member of anything, nothing to load.
-		vc.unreadable = t.EnvNames()
-		return vc
-	}
 	if err != nil {
+		// No identity, a missing key file, a locked keychain: whether this
+		// person is a member cannot be told, so the scan fails closed.
 		d.warn("secret values not loaded: %v", err)
 		vc.failed = t.EnvNames()
 		return vc

@@ -589,3 +589,31 @@ func TestStagedScanCoversTheWholeRepositoryOfASubfolderProject(t *testing.T) {
 		t.Fatalf("hook does not enter the project:\n%s", hook)
 	}
 }
+
+// The hook fails closed: with no usable identity (a missing key file, an
+// empty variable, nothing at all) the project's values cannot be loaded,
+// so the scan says NOT CHECKED and fails; a contributor who is not a member
+// says so with --no-values.
+func TestScanFailsClosedWithoutAnIdentity(t *testing.T) {
+	h := newHarness(t)
+	h.must("init")
+	h.must("set", "TOKEN=Sup3rS3cretTokenValue")
+	h.write("a.txt", "cfg = Sup3rS3cretTokenValue\n")
+	for name, env := range map[string]map[string]string{
+		"missing key file": {"ENVSAFE_IDENTITY_FILE": "/nonexistent"},
+		"empty variable":   {"ENVSAFE_IDENTITY": ""},
+	} {
+		h.env = env
+		if code := h.run("scan"); code != ExitFailure || !strings.Contains(h.stderr.String(), "NOT CHECKED") {
+			t.Errorf("%s: scan exit %d, stderr %q; want NOT CHECKED and exit 1", name, code, h.stderr)
+		}
+	}
+	h.env = map[string]string{}
+	h.kc.Err = errors.New("no keychain")
+	if code := h.run("scan"); code != ExitFailure || !strings.Contains(h.stderr.String(), "--no-values") {
+		t.Errorf("no identity: scan exit %d, stderr %q", code, h.stderr)
+	}
+	if code := h.run("scan", "--no-values"); code != 0 || !strings.Contains(h.stderr.String(), "No secrets found") {
+		t.Errorf("scan --no-values: exit %d, stderr %q", code, h.stderr)
+	}
+}

@@ -12,15 +12,26 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/envsafe/envsafe/internal/runner"
 )
 
 // Output runs git with args in dir and returns its stdout. On failure the
 // error is the *exec.ExitError, whose Stderr holds what git said, so the
 // caller decides how much of it to show.
 func Output(dir string, args ...string) ([]byte, error) {
-	cmd := exec.Command("git", args...)
+	cmd := command(args...)
 	cmd.Dir = dir
 	return cmd.Output()
+}
+
+// command is git with envsafe's own key removed from its environment: git
+// runs hooks, fsmonitor and credential helpers, none of which needs the key
+// that opens every environment.
+func command(args ...string) *exec.Cmd {
+	cmd := exec.Command("git", args...)
+	cmd.Env = runner.ChildEnviron(os.Environ())
+	return cmd
 }
 
 // Stream runs git with args in dir and hands its stdout to read while git
@@ -28,7 +39,7 @@ func Output(dir string, args ...string) ([]byte, error) {
 // When read fails git is killed and read's error returned; when git fails,
 // the error carries what it said on stderr.
 func Stream(dir string, args []string, read func(io.Reader) error) error {
-	cmd := exec.Command("git", args...)
+	cmd := command(args...)
 	cmd.Dir = dir
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -60,7 +71,7 @@ func Stream(dir string, args []string, read func(io.Reader) error) error {
 // UserName returns `git config user.name`, or "" when git or the setting
 // is missing: it only suggests a member name.
 func UserName() string {
-	out, err := exec.Command("git", "config", "user.name").Output()
+	out, err := command("config", "user.name").Output()
 	if err != nil {
 		return ""
 	}

@@ -218,3 +218,23 @@ func TestSelfCommand(t *testing.T) {
 		}
 	}
 }
+
+// git runs hooks and helpers: none of them may see envsafe's key.
+func TestGitNeverSeesTheKey(t *testing.T) {
+	requireGit(t)
+	t.Setenv("ENVSAFE_IDENTITY", "AGE-SECRET-KEY-1CANARY")
+	t.Setenv("ENVSAFE_IDENTITY_FILE", "/canary/key.txt")
+	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+	dir := t.TempDir()
+	if _, err := Output(dir, "init", "-q"); err != nil {
+		t.Fatal(err)
+	}
+	// An alias that runs a shell prints the environment git passes on.
+	out, err := Output(dir, "-c", "alias.envdump=!env", "envdump")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(out), "ENVSAFE_IDENTITY") {
+		t.Fatalf("git's children see envsafe's key variables:\n%s", out)
+	}
+}

@@ -75,6 +75,7 @@ var CodeLoadingVars = []CodeLoadingVar{
 	{"CURL_CA_BUNDLE", "which certificate authorities curl trusts"},
 	{"REQUESTS_CA_BUNDLE", "which certificate authorities Python requests trusts"},
 	{"NPM_CONFIG_*", "any npm setting, such as the registry or scripts' shell"},
+	{"ENVSAFE_*", "envsafe's own settings: a key or key file a program using pkg/envsafe would decrypt with"},
 }
 
 // The table compiled into a map and two short lists, so that `run` pays

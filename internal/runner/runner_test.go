@@ -151,7 +151,7 @@ func TestLoadsCode(t *testing.T) {
 		"HTTPS_PROXY": true, "https_proxy": true, "ALL_PROXY": true, "SSL_CERT_FILE": true,
 		"NODE_EXTRA_CA_CERTS": true, "NODE_TLS_REJECT_UNAUTHORIZED": true,
 		"DOTNET_STARTUP_HOOKS": true, "JAVA_TOOL_OPTIONS": true, "PERL5OPT": true,
-		"RUBYOPT": true, "PHPRC": true, "LESSOPEN": true, "npm_config_registry": true,
+		"RUBYOPT": true, "PHPRC": true, "LESSOPEN": true, "npm_config_registry": true, "ENVSAFE_IDENTITY": true,
 		"DATABASE_URL": false, "API_KEY": false, "NODE_ENV": false, "PATHS": false,
 		"ASKPASS_HINT": false, "GIT_CONFIG": false,
 	} {

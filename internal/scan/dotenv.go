@@ -39,13 +39,19 @@ func IsDotenvFile(p string) bool {
 	return true
 }
 
-// InEnvsafeDir reports a path inside an .envsafe folder: ciphertext and
-// team.yaml, which are never findings.
-func InEnvsafeDir(p string) bool {
-	for _, part := range strings.Split(p, "/") {
-		if part == ".envsafe" {
-			return true
-		}
+// IsEnvsafeFile reports a file envsafe itself keeps in an .envsafe folder:
+// environment files (ciphertext), team.yaml and team.sig (public keys), its
+// .gitignore, lock, scanignore and temporary files. None is ever a finding.
+// Anything else in that folder (a stray .env someone put there) is scanned
+// like any file.
+func IsEnvsafeFile(p string) bool {
+	if path.Base(path.Dir(p)) != ".envsafe" {
+		return false
 	}
-	return false
+	base := path.Base(p)
+	switch base {
+	case "team.yaml", "team.sig", ".gitignore", ".lock", "scanignore":
+		return true
+	}
+	return strings.HasSuffix(base, ".age") || (strings.HasPrefix(base, ".") && strings.Contains(base, ".tmp-"))
 }

@@ -68,7 +68,13 @@ func TestIsDotenvFile(t *testing.T) {
 			t.Errorf("IsDotenvFile(%q) = %v, want %v", p, got, want)
 		}
 	}
-	if !InEnvsafeDir(".envsafe/production.age") || !InEnvsafeDir("sub/.envsafe/team.yaml") || InEnvsafeDir(".envsafe.bak/x") {
-		t.Fatal("InEnvsafeDir")
+	for p, want := range map[string]bool{
+		".envsafe/production.age": true, "sub/.envsafe/staging.age": true, ".envsafe/team.yaml": true,
+		".envsafe/.lock": true, ".envsafe/.production.age.tmp-123": true,
+		".envsafe/.env": false, "sub/.envsafe/readme.md": false, ".envsafe.bak/x.age": false, ".envsafe/deep/x.age": false,
+	} {
+		if IsEnvsafeFile(p) != want {
+			t.Errorf("IsEnvsafeFile(%q) = %v", p, !want)
+		}
 	}
 }

@@ -66,7 +66,7 @@ type Source struct {
 
 // skip reports a path the scan leaves out.
 func (src Source) skip(p string) bool {
-	return InEnvsafeDir(p) || src.ignored(p)
+	return IsEnvsafeFile(p) || src.ignored(p)
 }
 
 // ignored reports a path Skip leaves out. A plaintext .env file is never
@@ -91,6 +91,9 @@ type Result struct {
 	// Ignored lists, sorted, the files Source.Skip left out, so that a
 	// scanignore cannot hide what it hides.
 	Ignored []string `json:"ignored"`
+	// Unread lists, sorted, changed files whose content was not scanned:
+	// binary to git in history, or staged and over the size bound.
+	Unread []string `json:"unread"`
 }
 
 // noteIgnored records p in Ignored once; finish sorts the list.
@@ -193,7 +196,7 @@ func walkFolder(src Source) ([]string, error) {
 				return err
 			}
 			if e.IsDir() {
-				if e.Name() == ".git" || e.Name() == envsafeDir {
+				if e.Name() == ".git" {
 					return filepath.SkipDir
 				}
 				return nil
@@ -250,7 +253,7 @@ func (s *Scanner) scanFiles(src Source, files []string, r *Result) {
 		}()
 	}
 	for _, p := range files {
-		if src.ignored(p) && !InEnvsafeDir(p) {
+		if src.ignored(p) && !IsEnvsafeFile(p) {
 			r.noteIgnored(p)
 		}
 		if !src.skip(p) {
@@ -305,9 +308,10 @@ func (s *Scanner) diff(src Source, history bool) (Result, error) {
 	args = append(args, gitPathspecs(fromTop)...)
 	r := Result{Findings: []Finding{}}
 	seen := map[string]bool{}
+	var binary [][2]string // staged files git shows as binary: from the top, as shown
 	err = src.Git.Stream(top, args, func(out io.Reader) error {
 		return ParseDiff(out, func(c Change) error {
-			if InEnvsafeDir(c.Path) {
+			if IsEnvsafeFile(c.Path) {
 				return nil
 			}
 			c.Path = relativeTo(prefix, c.Path)
@@ -322,8 +326,13 @@ func (s *Scanner) diff(src Source, history bool) (Result, error) {
 				seen[c.Commit+"\x00"+c.Path] = true
 				r.Findings = append(r.Findings, Finding{Commit: c.Commit, Path: c.Path, Rule: RuleDotenvFile, Description: desc})
 			}
-			if !c.Binary {
+			switch {
+			case !c.Binary:
 				r.Findings = append(r.Findings, s.Scan(c.Text)...)
+			case history:
+				r.Unread = append(r.Unread, c.Path)
+			default:
+				binary = append(binary, [2]string{path.Join(prefix, c.Path), c.Path})
 			}
 			return nil
 		})
@@ -331,6 +340,17 @@ func (s *Scanner) diff(src Source, history bool) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("reading git %s: %w", what, err)
 	}
+	// git shows no lines for what it takes for binary (a NUL byte, UTF-16,
+	// a -diff attribute): the staged blob itself is read and scanned.
+	for _, b := range binary {
+		data, err := src.Git.Output(top, "cat-file", "blob", ":"+b[0])
+		if err != nil || int64(len(data)) > maxBlob(src) {
+			r.Unread = append(r.Unread, b[1])
+			continue
+		}
+		r.Findings = append(r.Findings, s.Scan(Text{Path: b[1], Data: data})...)
+	}
+	sort.Strings(r.Unread)
 	sortFindings(r.Findings)
 	sort.Strings(r.Ignored)
 	return r, nil
@@ -359,7 +379,10 @@ func gitPathspecs(paths []string) []string {
 	for _, p := range paths {
 		args = append(args, ":(literal)"+p)
 	}
-	return append(args, ":(exclude,glob)**/"+envsafeDir+"/**")
+	for _, own := range []string{"*.age", "team.yaml", "team.sig", ".gitignore", "scanignore"} {
+		args = append(args, ":(exclude,glob)**/"+envsafeDir+"/"+own)
+	}
+	return args
 }
 
 // sortFindings orders findings by commit, path, line and rule. The sort is
@@ -379,4 +402,12 @@ func sortFindings(fs []Finding) {
 		}
 		return a.Rule < b.Rule
 	})
+}
+
+// maxBlob bounds a staged blob read whole: MaxFileSize, or 32 MiB.
+func maxBlob(src Source) int64 {
+	if src.MaxFileSize > 0 {
+		return src.MaxFileSize
+	}
+	return 32 << 20
 }

@@ -58,8 +58,8 @@ func TestWorkTreeWalksAFolderOutsideGit(t *testing.T) {
 		".env":                  "K=" + secret + "\n",
 		".env.example":          "K=changeme\n",
 		".git/config":           secret + "\n", // git's own folder is not the project
-		".envsafe/x.txt":        secret + "\n",
-		"sub/.envsafe/y.txt":    secret + "\n",
+		".envsafe/x.age":        secret + "\n",
+		"sub/.envsafe/y.age":    secret + "\n",
 		"fixtures/f.txt":        secret + "\n",
 		"big.txt":               secret + strings.Repeat("x", 100) + "\n",
 		"abig.txt":              secret + strings.Repeat("x", 100) + "\n",
@@ -200,12 +200,12 @@ func TestWorkTreeInGitReadsListedAndNamedFiles(t *testing.T) {
 		"ignored.txt": secret,
 		".env.local":  "K=1\n", // ignored by git, named below: read, not a dotenv finding
 		"gone.txt":    "",
-		// named, but never read: team.yaml and ciphertext are no findings
-		".envsafe/team.yaml": secret,
+		// named, but never read: ciphertext is no finding
+		".envsafe/production.age": secret,
 	})
 	os.Remove(filepath.Join(root, "gone.txt")) // still in the index
 	g := &fakeGit{output: map[string]string{"ls-files": "a.txt\x00.env\x00a.txt\x00gone.txt\x00"}}
-	r, err := testScanner().WorkTree(Source{Root: root, Git: g, Paths: []string{"a.txt", ".env", "ignored.txt", ".env.local", ".envsafe/team.yaml"}})
+	r, err := testScanner().WorkTree(Source{Root: root, Git: g, Paths: []string{"a.txt", ".env", "ignored.txt", ".env.local", ".envsafe/production.age"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +220,7 @@ func TestWorkTreeInGitReadsListedAndNamedFiles(t *testing.T) {
 	if r.Scanned != 4 { // a.txt once, .env, ignored.txt, .env.local
 		t.Errorf("scanned %d, want 4", r.Scanned)
 	}
-	wantCall := root + ": -c core.quotePath=false ls-files -z --cached --others --exclude-standard -- :(literal)a.txt :(literal).env :(literal)ignored.txt :(literal).env.local :(literal).envsafe/team.yaml :(exclude,glob)**/.envsafe/**"
+	wantCall := root + ": -c core.quotePath=false ls-files -z --cached --others --exclude-standard -- :(literal)a.txt :(literal).env :(literal)ignored.txt :(literal).env.local :(literal).envsafe/production.age :(exclude,glob)**/.envsafe/*.age :(exclude,glob)**/.envsafe/team.yaml :(exclude,glob)**/.envsafe/team.sig :(exclude,glob)**/.envsafe/.gitignore :(exclude,glob)**/.envsafe/scanignore"
 	if !reflect.DeepEqual(g.calls, []string{wantCall}) {
 		t.Errorf("git calls %q", g.calls)
 	}
@@ -264,7 +264,9 @@ const stagedDiff = "diff --git a/web/conf.js b/web/conf.js\n" +
 	"+" + secret + "\n"
 
 func TestStagedReadsTheWholeRepositoryFromTheDiff(t *testing.T) {
-	g := &fakeGit{output: map[string]string{"rev-parse": "/top\nsvc/api/\n"}, stream: stagedDiff}
+	// .env is binary to git (say, UTF-16 or a -diff attribute): its staged
+	// blob is read whole.
+	g := &fakeGit{output: map[string]string{"rev-parse": "/top\nsvc/api/\n", "cat-file": "K=" + secret + "\n"}, stream: stagedDiff}
 	r, err := testScanner().Staged(Source{
 		Root: "/top/svc/api",
 		Git:  g,
@@ -276,6 +278,7 @@ func TestStagedReadsTheWholeRepositoryFromTheDiff(t *testing.T) {
 	want := []string{
 		"../../web/conf.js:2: envsafe-secret: the value of K in development",
 		".env: dotenv-file: plaintext .env file staged for commit",
+		valueAt(".env", 1),
 		valueAt("app.txt", 21),
 	}
 	if got := lines(r.Findings); !reflect.DeepEqual(got, want) {
@@ -286,7 +289,8 @@ func TestStagedReadsTheWholeRepositoryFromTheDiff(t *testing.T) {
 	}
 	wantCalls := []string{
 		"/top/svc/api: rev-parse --show-toplevel --show-prefix",
-		"/top: -c core.quotePath=false diff --cached -U0 --no-color --no-ext-diff --no-textconv --no-renames --src-prefix=a/ --dst-prefix=b/ -- . :(exclude,glob)**/.envsafe/**",
+		"/top: -c core.quotePath=false diff --cached -U0 --no-color --no-ext-diff --no-textconv --no-renames --src-prefix=a/ --dst-prefix=b/ -- . :(exclude,glob)**/.envsafe/*.age :(exclude,glob)**/.envsafe/team.yaml :(exclude,glob)**/.envsafe/team.sig :(exclude,glob)**/.envsafe/.gitignore :(exclude,glob)**/.envsafe/scanignore",
+		"/top: cat-file blob :svc/api/.env",
 	}
 	if !reflect.DeepEqual(g.calls, wantCalls) {
 		t.Errorf("git calls:\n%s", strings.Join(g.calls, "\n"))
@@ -319,7 +323,7 @@ func TestHistoryReportsEachCommitInCommitOrder(t *testing.T) {
 		t.Errorf("files %d scanned %d, want 4 and 4", r.Files(), r.Scanned)
 	}
 	if c := g.calls[1]; !strings.HasPrefix(c, "/top: -c core.quotePath=false log -p --all --no-show-signature --format="+CommitFormat+" -U0 ") ||
-		!strings.HasSuffix(c, " -- :(literal)src dir :(literal)* :(exclude,glob)**/.envsafe/**") {
+		!strings.HasSuffix(c, " -- :(literal)src dir :(literal)* :(exclude,glob)**/.envsafe/*.age :(exclude,glob)**/.envsafe/team.yaml :(exclude,glob)**/.envsafe/team.sig :(exclude,glob)**/.envsafe/.gitignore :(exclude,glob)**/.envsafe/scanignore") {
 		t.Errorf("git call %q", c)
 	}
 }
@@ -408,5 +412,27 @@ func TestFindingStringQuotesHostileNames(t *testing.T) {
 		if got := c.f.String(); got != c.want {
 			t.Errorf("%q: got %q, want %q", c.f.Path, got, c.want)
 		}
+	}
+}
+
+// Only ciphertext in an .envsafe folder is left out: a plaintext .env or a
+// note with a secret put there is found like anywhere else.
+func TestPlaintextInsideEnvsafeFolderIsScanned(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		".envsafe/.env":           "K=" + secret + "\n",
+		"sub/.envsafe/readme.md":  "k " + secret + "\n",
+		".envsafe/production.age": secret + "\n",
+	})
+	r, err := testScanner().WorkTree(Source{Root: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		".envsafe/.env: dotenv-file: plaintext .env file",
+		valueAt(".envsafe/.env", 1),
+		valueAt("sub/.envsafe/readme.md", 1),
+	}
+	if got := lines(r.Findings); !reflect.DeepEqual(got, want) {
+		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
