@@ -15,14 +15,29 @@ import (
 // rename cannot cross file systems) gets perm before any byte is written,
 // is synced, renamed over path, and the folder is synced so the rename
 // itself survives a power cut.
-func Write(path string, data []byte, perm os.FileMode) (err error) {
+func Write(path string, data []byte, perm os.FileMode) error {
+	dir, tmp, err := writeTemp(path, data, perm)
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return syncDir(dir)
+}
+
+// writeTemp writes data, synced and with perm, to a new temporary file
+// beside path and returns the folder and the file's name; on failure
+// nothing is left behind.
+func writeTemp(path string, data []byte, perm os.FileMode) (dir, name string, err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
 	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return "", "", fmt.Errorf("writing %s: %w", path, err)
 	}
 	defer func() {
 		if err != nil {
@@ -31,21 +46,18 @@ func Write(path string, data []byte, perm os.FileMode) (err error) {
 		}
 	}()
 	if err = tmp.Chmod(perm); err != nil && runtime.GOOS != "windows" {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return "", "", fmt.Errorf("writing %s: %w", path, err)
 	}
 	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return "", "", fmt.Errorf("writing %s: %w", path, err)
 	}
 	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return "", "", fmt.Errorf("writing %s: %w", path, err)
 	}
 	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return "", "", fmt.Errorf("writing %s: %w", path, err)
 	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return syncDir(dir)
+	return dir, tmp.Name(), nil
 }
 
 func syncDir(dir string) error {
@@ -67,29 +79,13 @@ func syncDir(dir string) error {
 // error wrapping fs.ErrExist if path exists, including one created by
 // someone else between a check and the write. The new file appears whole
 // (a hard link from the synced temporary file, which cannot replace).
-func WriteNew(path string, data []byte, perm os.FileMode) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+func WriteNew(path string, data []byte, perm os.FileMode) error {
+	dir, tmp, err := writeTemp(path, data, perm)
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return err
 	}
-	defer func() {
-		tmp.Close()
-		os.Remove(tmp.Name())
-	}()
-	if err = tmp.Chmod(perm); err != nil && runtime.GOOS != "windows" {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = os.Link(tmp.Name(), path); err != nil {
+	defer os.Remove(tmp)
+	if err := os.Link(tmp, path); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("writing %s: %w", path, fs.ErrExist)
 		}
