@@ -6,6 +6,7 @@ package crypt
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
@@ -79,6 +80,10 @@ func ParseRecipient(s string) (Recipient, error) {
 type Identity struct {
 	ids    []age.Identity
 	public string
+	// secret is the first key's age-keygen text, kept to derive the
+	// signing key (SigningKey); sshEd25519 is an ssh-ed25519 identity's key.
+	secret     string
+	sshEd25519 ed25519.PrivateKey
 }
 
 // Public returns the public key of the first key, the one team.yaml lists.
@@ -99,9 +104,9 @@ func ParseIdentity(data []byte) (*Identity, error) {
 	id := &Identity{ids: ids}
 	switch k := ids[0].(type) {
 	case *age.X25519Identity:
-		id.public = k.Recipient().String()
+		id.public, id.secret = k.Recipient().String(), k.String()
 	case *age.HybridIdentity:
-		id.public = k.Recipient().String()
+		id.public, id.secret = k.Recipient().String(), k.String()
 	}
 	return id, nil
 }
@@ -120,7 +125,7 @@ func parseSSHIdentity(data []byte) (*Identity, error) {
 		return nil, errors.New("not a supported SSH private key")
 	}
 	public := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(signer.PublicKey())))
-	return &Identity{ids: []age.Identity{key}, public: public}, nil
+	return &Identity{ids: []age.Identity{key}, public: public, sshEd25519: ed25519Of(data)}, nil
 }
 
 // Generate makes a new identity: X25519, or the hybrid post-quantum kind when
