@@ -111,6 +111,7 @@ var allowed = map[string][]string{
 	"internal/gitlog":      {"internal/hint", "internal/payload", "internal/store", "internal/team", "internal/identity"},
 	"internal/identity":    {"internal/crypt", "internal/hint", "internal/keychain"},
 	"internal/keychain":    {"internal/hint"},
+	"internal/payload":     {"internal/trust"},
 	"internal/prompt":      {"internal/terminal"},
 	"internal/scan":        {"internal/hint", "internal/dotenv"},
 	"internal/store":       {"internal/atomicfile", "internal/crypt", "internal/hint", "internal/payload", "internal/team"},

@@ -3,6 +3,7 @@ package payload
 import (
 	"errors"
 	"fmt"
+	"github.com/envsafe/envsafe/internal/trust"
 	"strconv"
 	"strings"
 	"time"
@@ -214,6 +215,23 @@ func (s *scanner) integer() (int, error) {
 	return strconv.Atoi(s.src[start:s.pos])
 }
 
+// unsigned reads a JSON number that must be an unsigned 64-bit integer, as
+// encoding/json requires for a uint64 field.
+func (s *scanner) unsigned() (uint64, error) {
+	s.ws()
+	start := s.pos
+	for s.pos < len(s.src) && s.src[s.pos] >= '0' && s.src[s.pos] <= '9' {
+		s.pos++
+	}
+	if s.pos == start || (s.src[start] == '0' && s.pos-start > 1) {
+		return 0, errSyntax
+	}
+	if s.pos < len(s.src) && (s.src[s.pos] == '.' || s.src[s.pos] == 'e' || s.src[s.pos] == 'E') {
+		return 0, errSyntax
+	}
+	return strconv.ParseUint(s.src[start:s.pos], 10, 64)
+}
+
 // object calls field for each member of an object (or nothing for null).
 func (s *scanner) object(field func(key string) error) error {
 	if s.null() {
@@ -286,6 +304,8 @@ func parse(data []byte) (*Payload, error) {
 			err = s.secrets(&p)
 		case "conflicts":
 			err = s.conflicts(&p)
+		case "sig":
+			err = s.sig(&p)
 		default:
 			return errUnknownField
 		}
@@ -403,6 +423,50 @@ func (s *scanner) conflicts(p *Payload) error {
 	})
 }
 
+// sig reads the signature block: strings and one unsigned integer.
+func (s *scanner) sig(p *Payload) error {
+	if s.null() {
+		p.Sig = nil
+		return nil
+	}
+	var sg trust.Sig
+	err := s.object(func(key string) error {
+		if key == "seq" {
+			n, err := s.unsigned()
+			sg.Seq = n
+			return err
+		}
+		v, err := s.optString()
+		if err != nil {
+			return err
+		}
+		var dst *string
+		switch key {
+		case "project":
+			dst = &sg.Project
+		case "roster":
+			dst = &sg.Roster
+		case "writer":
+			dst = &sg.Writer
+		case "key":
+			dst = &sg.Key
+		case "sig":
+			dst = &sg.Sig
+		default:
+			return errSyntax
+		}
+		if v != nil {
+			*dst = *v
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	p.Sig = &sg
+	return nil
+}
+
 // timestamp reads an RFC 3339 time: envsafe's own UTC seconds form on a
 // fast path, anything else as time.Time's JSON decoding would.
 func (s *scanner) timestamp(t *time.Time) error {
@@ -514,7 +578,7 @@ func (p *Payload) encode(recipients []string) ([]byte, error) {
 	}
 	buf := make([]byte, 0, size+size/8)
 	buf = append(buf, `{"envsafe":`...)
-	buf = strconv.AppendInt(buf, Version, 10)
+	buf = strconv.AppendInt(buf, int64(versionOf(p)), 10)
 	buf = append(buf, `,"environment":`...)
 	buf = appendString(buf, p.Environment)
 	buf = append(buf, `,"recipients":[`...)
@@ -569,6 +633,21 @@ func (p *Payload) encode(recipients []string) ([]byte, error) {
 			}
 			buf = append(buf, '}')
 		}
+		buf = append(buf, '}')
+	}
+	if sg := p.Sig; sg != nil {
+		buf = append(buf, `,"sig":{"project":`...)
+		buf = appendString(buf, sg.Project)
+		buf = append(buf, `,"seq":`...)
+		buf = strconv.AppendUint(buf, sg.Seq, 10)
+		buf = append(buf, `,"roster":`...)
+		buf = appendString(buf, sg.Roster)
+		buf = append(buf, `,"writer":`...)
+		buf = appendString(buf, sg.Writer)
+		buf = append(buf, `,"key":`...)
+		buf = appendString(buf, sg.Key)
+		buf = append(buf, `,"sig":`...)
+		buf = appendString(buf, sg.Sig)
 		buf = append(buf, '}')
 	}
 	return append(buf, '}'), nil

@@ -3,6 +3,7 @@ package payload
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/envsafe/envsafe/internal/trust"
 	"io"
 	"math/rand"
 	"reflect"
@@ -18,7 +19,7 @@ import (
 
 func referenceEncode(p *Payload) ([]byte, error) {
 	c := *p
-	c.Version = Version
+	c.Version = versionOf(p)
 	c.Recipients = sortedUnique(p.Recipients)
 	c.Secrets = map[string]Secret{}
 	for n, s := range p.Secrets {
@@ -71,6 +72,9 @@ func randomPayload(r *rand.Rand) *Payload {
 	if r.Intn(3) == 0 {
 		v := randomText(r)
 		p.Conflicts = map[string]Conflict{"C": {Base: nil, Ours: &v, Theirs: &v}}
+	}
+	if r.Intn(2) == 0 {
+		p.Sig = &trust.Sig{Project: randomText(r), Seq: uint64(r.Int63()), Roster: randomText(r), Writer: randomText(r), Key: randomText(r), Sig: randomText(r)}
 	}
 	return p
 }

@@ -6,6 +6,7 @@ package payload
 import (
 	"errors"
 	"fmt"
+	"github.com/envsafe/envsafe/internal/trust"
 	"iter"
 	"slices"
 	"sort"
@@ -14,8 +15,13 @@ import (
 	"unicode/utf8"
 )
 
-// Version is the payload format this build reads and writes.
-const Version = 1
+// Version is the newest payload format this build reads and writes: 2,
+// signed. Unsigned payloads are written as VersionUnsigned, so a project
+// that does not sign stays readable by older envsafe.
+const Version = 2
+
+// VersionUnsigned is the format of a payload without a signature.
+const VersionUnsigned = 1
 
 // MaxValueSize bounds one value. Linux refuses a single environment variable
 // over 128 KiB, but values may also be exported to files, so allow more.
@@ -48,6 +54,9 @@ type Payload struct {
 	// Conflicts holds secrets a git merge could not decide, with every
 	// side's value, until the user sets or removes each of them.
 	Conflicts map[string]Conflict `json:"conflicts,omitempty"`
+	// Sig is the writer's signature in a signed project (format version
+	// 2); nil in an unsigned one (version 1), which older envsafe reads.
+	Sig *trust.Sig `json:"sig,omitempty"`
 }
 
 // Conflict is one secret changed differently on two branches. A nil side
@@ -60,7 +69,7 @@ type Conflict struct {
 
 // New returns an empty payload for env.
 func New(env string) *Payload {
-	return &Payload{Version: Version, Environment: env, Recipients: []string{}, Secrets: map[string]Secret{}}
+	return &Payload{Version: VersionUnsigned, Environment: env, Recipients: []string{}, Secrets: map[string]Secret{}}
 }
 
 // Encode returns the canonical JSON: keys sorted, recipients sorted and
@@ -80,6 +89,7 @@ func (p *Payload) Encode() ([]byte, error) {
 			return nil, err
 		}
 	}
+	p.Version = versionOf(p)
 	return p.encode(sortedUnique(p.Recipients))
 }
 
@@ -110,8 +120,8 @@ func check(p *Payload, env string) error {
 	if p.Version > Version {
 		return fmt.Errorf("%w: format version %d, this envsafe reads %d", ErrNewer, p.Version, Version)
 	}
-	if p.Version != Version {
-		return fmt.Errorf("%w: format version %d, this envsafe reads %d", ErrMalformed, p.Version, Version)
+	if p.Version != versionOf(p) {
+		return fmt.Errorf("%w: format version %d does not match its signature block", ErrMalformed, p.Version)
 	}
 	if p.Environment != env {
 		return fmt.Errorf("%w: it is for %q, not %q", ErrWrongEnvironment, p.Environment, env)
@@ -218,8 +228,37 @@ func (p *Payload) ConflictNames() []string {
 // megabyte would make every `run` fail at the kernel's limit.
 const MaxNameLen = 256
 
-// ValidateName accepts names that can become environment variables
-// everywhere: [A-Za-z_][A-Za-z0-9_]*.
+// versionOf is the format a payload is written in: signed or not.
+func versionOf(p *Payload) int {
+	if p.Sig != nil {
+		return Version
+	}
+	return VersionUnsigned
+}
+
+// SigningBody is the canonical encoding with the signature itself blank:
+// what a writer signs and a reader verifies. It encodes what was parsed,
+// so a duplicate key or a reordering cannot pass a value the signature
+// does not cover.
+func (p *Payload) SigningBody() ([]byte, error) {
+	if p.Sig == nil {
+		return nil, errors.New("payload has no signature block")
+	}
+	sig := *p.Sig
+	sig.Sig = ""
+	blank := *p
+	blank.Sig = &sig
+	return blank.Encode()
+}
+
+// ValidateName accepts the names npm dotenv accepts, [A-Za-z0-9_.-]+ up to
+// MaxNameLen bytes: `app.name`, `MY-KEY` and `1ST` included. The kernel hands
+// any name without '=' or NUL to a program, and programs read such names
+// (Spring's spring.datasource.url, .NET's ConnectionStrings--Default), so
+// refusing them here would change what an imported application receives.
+// Only a POSIX shell cannot assign them; the shell export refuses them there.
+// __proto__ is a valid name too: only npm dotenv drops it, and the dotenv
+// package refuses it where that matters.
 func ValidateName(name string) error {
 	if name == "" {
 		return errors.New("empty secret name")
@@ -229,10 +268,8 @@ func ValidateName(name string) error {
 	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]
-		letter := c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
-		digit := c >= '0' && c <= '9'
-		if !letter && !(digit && i > 0) {
-			return fmt.Errorf("invalid secret name %q: use letters, digits and _ and do not start with a digit", printable(name))
+		if !(c == '_' || c == '.' || c == '-' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+			return fmt.Errorf("invalid secret name %q: use ASCII letters, digits, '_', '.' and '-'", printable(name))
 		}
 	}
 	return nil

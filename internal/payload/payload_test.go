@@ -2,6 +2,7 @@ package payload
 
 import (
 	"errors"
+	"github.com/envsafe/envsafe/internal/trust"
 	"strings"
 	"testing"
 	"time"
@@ -59,10 +60,10 @@ func TestDecodeRefusesWhatEnvsafeDoesNotWrite(t *testing.T) {
 		{"other environment", `{"envsafe":1,"environment":"production","recipients":[],"secrets":{}}`, ErrWrongEnvironment},
 		{"not json", `hunter2-canary`, ErrMalformed},
 		{"truncated", `{"envsafe":1,"environment":"dev","secrets":{"A":{"value":"hunter2-can`, ErrMalformed},
-		{"future version", `{"envsafe":2,"environment":"dev","recipients":[],"secrets":{}}`, ErrNewer},
+		{"future version", `{"envsafe":3,"environment":"dev","recipients":[],"secrets":{}}`, ErrNewer},
 		{"unknown field", `{"envsafe":1,"environment":"dev","recipients":[],"secrets":{},"x":"hunter2-canary"}`, ErrNewer},
 		{"trailing data", `{"envsafe":1,"environment":"dev","recipients":[],"secrets":{}} hunter2-canary`, ErrMalformed},
-		{"bad name", `{"envsafe":1,"environment":"dev","recipients":[],"secrets":{"1A":{"value":"hunter2-canary"}}}`, ErrMalformed},
+		{"bad name", `{"envsafe":1,"environment":"dev","recipients":[],"secrets":{"A B":{"value":"hunter2-canary"}}}`, ErrMalformed},
 		{"NUL value", `{"envsafe":1,"environment":"dev","recipients":[],"secrets":{"A":{"value":"hunter2-canary\u0000"}}}`, ErrMalformed},
 		{"number value", `{"envsafe":1,"environment":"dev","recipients":[],"secrets":{"A":{"value":12345678}}}`, ErrMalformed},
 	}
@@ -97,14 +98,21 @@ func TestSetMovesTimeOnlyWhenValueChanges(t *testing.T) {
 }
 
 func TestValidateName(t *testing.T) {
-	for _, ok := range []string{"A", "_", "api_key", "X9", "_1"} {
+	// What npm dotenv accepts: [A-Za-z0-9_.-]+.
+	for _, ok := range []string{"A", "_", "api_key", "X9", "_1", "app.name", "spring.datasource.url", "MY-KEY",
+		"1LEADING_DIGIT", "9", "-", ".", "ConnectionStrings--Default", "__proto__"} {
 		if err := ValidateName(ok); err != nil {
 			t.Errorf("ValidateName(%q) = %v", ok, err)
 		}
 	}
-	for _, bad := range []string{"", "9A", "A-B", "A.B", "A B", "É", "A=B", "A\x00"} {
-		if err := ValidateName(bad); err == nil {
+	for _, bad := range []string{"", "A B", "É", "A=B", "A\x00", "npm_config_@x:registry", "A$", "a/b", "A\n", "\x1b[31m"} {
+		err := ValidateName(bad)
+		if err == nil {
 			t.Errorf("ValidateName(%q) accepted an invalid name", bad)
+			continue
+		}
+		if strings.ContainsAny(err.Error(), "\x00\n\x1b") {
+			t.Errorf("ValidateName(%q): error %q holds a control character", bad, err)
 		}
 	}
 }
@@ -165,5 +173,46 @@ func TestNamesAreBounded(t *testing.T) {
 	err := ValidateName(strings.Repeat("A", 1<<20))
 	if err == nil || len(err.Error()) > 200 {
 		t.Fatalf("a 1 MiB name: %v", err)
+	}
+}
+
+// A signed payload is format 2 and round-trips its signature block; the
+// body a writer signs is the same document with only sig.sig blank.
+func TestSignedPayloadAndItsSigningBody(t *testing.T) {
+	p := New("production")
+	p.Set("API_KEY", "v", time.Unix(0, 0))
+	p.Sig = &trust.Sig{Project: "ab", Seq: 7, Roster: "cd", Writer: "alice", Key: "envsafe-ed25519:x", Sig: "c2ln"}
+	data, err := p.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(data), `{"envsafe":2,`) || !strings.HasSuffix(string(data), `,"sig":{"project":"ab","seq":7,"roster":"cd","writer":"alice","key":"envsafe-ed25519:x","sig":"c2ln"}}`) {
+		t.Fatalf("signed payload encodes as %s", data)
+	}
+	back, err := Decode(data, "production")
+	if err != nil || *back.Sig != *p.Sig {
+		t.Fatalf("Decode = %+v, %v", back, err)
+	}
+	body, err := back.SigningBody()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.Replace(string(data), `"sig":"c2ln"`, `"sig":""`, 1); string(body) != want {
+		t.Fatalf("signing body\n%s\nwant\n%s", body, want)
+	}
+	if back.Sig.Sig != "c2ln" {
+		t.Fatal("SigningBody changed the payload's own signature")
+	}
+	unsigned := New("production")
+	if data, _ := unsigned.Encode(); !strings.HasPrefix(string(data), `{"envsafe":1,`) {
+		t.Fatalf("an unsigned payload is %s, want format 1 (older envsafe reads it)", data)
+	}
+	for _, bad := range []string{
+		`{"envsafe":2,"environment":"production","recipients":[],"secrets":{}}`,
+		`{"envsafe":1,"environment":"production","recipients":[],"secrets":{},"sig":{"project":"a","seq":1,"roster":"","writer":"","key":"","sig":""}}`,
+	} {
+		if _, err := Decode([]byte(bad), "production"); !errors.Is(err, ErrMalformed) {
+			t.Errorf("Decode(%s) = %v, want malformed (version and signature disagree)", bad, err)
+		}
 	}
 }

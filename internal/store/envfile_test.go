@@ -72,7 +72,7 @@ func TestNewerPayloadAsksForAnUpgrade(t *testing.T) {
 	rs, _ := crypt.ParseRecipient(alice.public)
 	for name, doc := range map[string]string{
 		"new field":   `{"envsafe":1,"environment":"development","recipients":[],"secrets":{},"signature":"x"}`,
-		"new version": `{"envsafe":2,"environment":"development","recipients":[],"secrets":{}}`,
+		"new version": `{"envsafe":3,"environment":"development","recipients":[],"secrets":{}}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			file, err := crypt.Encrypt([]byte(doc), []crypt.Recipient{rs})
