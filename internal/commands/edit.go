@@ -18,9 +18,12 @@ func newEditCmd(d *Deps) *cli.Command {
 private temporary folder (mode 0700, file 0600; in /dev/shm on Linux, so in
 memory) that is removed when envsafe ends, including on SIGINT, SIGTERM,
 SIGHUP and SIGQUIT (after a SIGKILL, the next edit removes it).
-Save and quit to encrypt the changes. A line envsafe cannot read reopens the
-editor with the problem noted at the top and your text kept; an unchanged
-file writes nothing; an editor that exits with an error writes nothing.
+Save and quit to encrypt the changes. Lines are read as import reads them:
+a line npm dotenv reads differently from how it looks (PASSWORD=abc#def is
+abc) is saved as npm reads it, with a warning naming the line; a line
+envsafe cannot read reopens the editor with the problem noted at the top
+and your text kept. An unchanged file writes nothing; an editor that exits
+with an error writes nothing.
 GUI editors must wait for the file to close: EDITOR="code --wait",
 "subl -w", "gedit -s". After a git merge conflict, edit shows the other
 side's value beside each conflicting secret: keep the line you want.
@@ -63,6 +66,14 @@ func runEdit(ctx context.Context, d *Deps, envFlag string) error {
 	edited, changed, err := session.Edit(env, text)
 	if err != nil {
 		return err
+	}
+	// The same rules as import: npm dotenv's reading is stored, and a line
+	// that looks otherwise is pointed out (the editor reopens only for
+	// lines that cannot be read at all).
+	for _, pr := range edited {
+		if pr.Note != "" {
+			d.warn("%s", pr.Warning(env+".env"))
+		}
 	}
 	var changes editsession.Changes
 	if changed {

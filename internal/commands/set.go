@@ -28,6 +28,8 @@ func newSetCmd(d *Deps) *cli.Command {
 		Description: `NAME=VALUE stores values given on the command line. A bare NAME reads the
 value from a hidden prompt on a terminal, or from stdin otherwise (one
 trailing newline removed), so it stays out of your shell history.
+A NAME is what npm dotenv and import accept: ASCII letters, digits, _, .
+and - (API_KEY, app.name, MY-KEY, 1ST); run passes each to the program.
 --file stores a file's bytes exactly, for multi-line values such as PEM keys.
 --generate stores a new random value (crypto/rand) under each NAME, never
 shown: LEN characters (default 32, 16 to 4096) from --charset alnum (A-Z a-z

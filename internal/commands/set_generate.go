@@ -9,8 +9,9 @@ import (
 )
 
 // generatedValues makes a fresh random value for each NAME of `set NAME...
-// --generate [LEN]`. LEN is told apart from names because a name never
-// starts with a digit. The values are never printed.
+// --generate [LEN]`. LEN is the argument that is a whole number; a name
+// may start with a digit (1ST) but is never all digits here. The values
+// are never printed.
 func generatedValues(_ *Deps, o setOpts) ([][2]string, error) {
 	if o.file != "" {
 		return nil, usagef("set", "choose one of --generate and --file")
@@ -18,9 +19,8 @@ func generatedValues(_ *Deps, o setOpts) ([][2]string, error) {
 	length, lengthSet := secretgen.DefaultLength, false
 	var names []string
 	for _, arg := range o.args {
-		if arg != "" && arg[0] >= '0' && arg[0] <= '9' {
-			n, err := strconv.Atoi(arg)
-			if err != nil || lengthSet {
+		if n, err := strconv.Atoi(arg); err == nil {
+			if lengthSet {
 				return nil, usagef("set", "--generate takes one length, a number of characters (got %q)", arg)
 			}
 			length, lengthSet = n, true

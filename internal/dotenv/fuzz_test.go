@@ -48,6 +48,7 @@ func FuzzParse(f *testing.F) {
 			if checkNPMName(p.Name) != "" || !utf8.ValidString(p.Value) || strings.IndexByte(p.Value, 0) >= 0 {
 				t.Fatalf("Parse accepted %q=%q", p.Name, p.Value)
 			}
+			checkNote(t, p.Note)
 		}
 		var buf bytes.Buffer
 		if err := Write(&buf, pairs); err != nil {
@@ -58,6 +59,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Parse(Write(%q)): %v\n%q", pairsToEntries(pairs), err, buf.String())
 		}
+		checkNoNotes(t, again)
 		if !slices.Equal(pairsToEntries(again), pairsToEntries(pairs)) {
 			t.Fatalf("round trip changed\n%+q\nto\n%+q\nthrough %q", pairsToEntries(pairs), pairsToEntries(again), buf.String())
 		}
@@ -88,10 +90,22 @@ func FuzzWriteParse(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Parse(Write(%q)): %v\n%q", pairsToEntries(pairs), err, buf.String())
 		}
+		checkNoNotes(t, got)
 		if !slices.Equal(pairsToEntries(got), pairsToEntries(pairs)) {
 			t.Fatalf("round trip changed\n%q\nto\n%q\nthrough %q", pairsToEntries(pairs), pairsToEntries(got), buf.String())
 		}
 	})
+}
+
+// checkNoNotes fails if Parse noted a line of Write's output: Write must
+// write every value so that it looks like what npm dotenv reads.
+func checkNoNotes(t testing.TB, pairs []Pair) {
+	t.Helper()
+	for _, p := range pairs {
+		if p.Note != "" {
+			t.Fatalf("Write's line for %s reads with a note: %s", p.Name, p.Note)
+		}
+	}
 }
 
 // checkUnwritable fails unless err refuses only names from pairs, each for

@@ -20,6 +20,7 @@ func TestParseGodotenv(t *testing.T) {
 		{"export and colon", "export A=1\nB: 2\n", []Pair{{Name: "A", Value: "1"}, {Name: "B", Value: "2"}}},
 		{"bom and crlf", "\uFEFFZ=1\r\nA=2\r\n", []Pair{{Name: "A", Value: "2"}, {Name: "Z", Value: "1"}}},
 		{"multi-line", "A=\"1\n2\"\n", []Pair{{Name: "A", Value: "1\n2"}}},
+		{"dotted and digit names", "a.b=1\n1A=2\n", []Pair{{Name: "1A", Value: "2"}, {Name: "a.b", Value: "1"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -40,8 +41,7 @@ func TestParseGodotenvRefuses(t *testing.T) {
 		line     int
 		reason   string
 	}{
-		{"dot in name", "a.b=hunter2\n", 0, reasonNameDotDash},
-		{"digit first", "1A=hunter2\n", 0, reasonNameDigit},
+		{"dash in name", "a-b=hunter2\n", 0, reasonGodotenvName},
 		{"unicode name", "Kê=hunter2\n", 0, reasonBadNameChar},
 		{"non-letter byte in name", "KÉY=hunter2\n", 0, reasonGodotenvName},
 		{"bad character", "A$B=hunter2\n", 0, reasonGodotenvName},

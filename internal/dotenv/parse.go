@@ -4,14 +4,18 @@
 //
 // Parse reads the dialect of the npm dotenv package (17.x, the LINE regex of
 // lib/main.js), because most .env files are written for it: for every file it
-// accepts it returns exactly what dotenv.parse returns. Where npm dotenv would
-// silently drop a line or return something other than what the file evidently
-// means, Parse refuses the whole file with a *ParseError naming FILE:LINE.
+// accepts it returns exactly what dotenv.parse returns, so that moving a
+// project to envsafe does not change what its program receives. Where npm
+// reads a line differently from how it looks (`PASS=abc#def` is `abc`), the
+// Pair carries a Note saying so. Where npm dotenv would silently drop a line
+// or garble it beyond recognition, Parse refuses the whole file with a
+// *ParseError naming FILE:LINE.
 // ParseGodotenv reads files written for github.com/joho/godotenv instead, and
 // Write produces text that both Parse and npm dotenv read back unchanged.
 //
-// No error of this package ever contains a value or a line of the input:
-// .env files hold secrets, and errors end up in terminals, logs and CI output.
+// No error or note of this package ever contains a value or a line of the
+// input: .env files hold secrets, and messages end up in terminals, logs and
+// CI output.
 package dotenv
 
 import (
@@ -28,6 +32,22 @@ type Pair struct {
 	Name  string
 	Value string
 	Line  int
+	// Note, when not empty, says that npm dotenv reads this assignment
+	// differently from how it looks (a '#' glued to an unquoted value, a
+	// backslash before a quote inside a quoted one): what npm keeps or cuts,
+	// and how to quote the line if the other reading was meant. Value is
+	// still npm dotenv's value. Like every message of this package it is
+	// built from fixed text and line numbers only, never from the input.
+	Note string
+}
+
+// Warning formats p's note for file as FILE:LINE: NAME: note, the line
+// callers print; it is "" when p has no note.
+func (p Pair) Warning(file string) string {
+	if p.Note == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s:%d: %s: %s", file, p.Line, p.Name, p.Note)
 }
 
 // ParseError is why a .env file was refused. It names the file and line but
@@ -56,22 +76,32 @@ const (
 	reasonLineSeparator   = "Unicode line or paragraph separator (U+2028/U+2029) outside quotes: npm dotenv starts a new line there"
 	reasonNoEquals        = "not an assignment: the line has no '='"
 	reasonNoName          = "the line does not start with a variable name (is it the rest of a value above? quote multi-line values)"
-	reasonBadNameChar     = "invalid character in or after the variable name"
-	reasonNameDotDash     = "invalid variable name: '.' and '-' are not allowed in environment variable names"
-	reasonNameDigit       = "invalid variable name: it starts with a digit"
+	reasonBadNameChar     = "invalid character in or after the variable name (npm dotenv names are letters, digits, '_', '.' and '-')"
 	reasonProto           = "the name __proto__ is silently ignored by npm dotenv"
 	reasonExpectEquals    = "expected '=' (or ': ') right after the variable name"
-	reasonHashGlued       = "'#' inside an unquoted value starts a comment for npm dotenv and cuts the value: quote the value, or put a space before a comment"
 	reasonUnterminated    = "unterminated quoted value"
-	reasonEscapedQuote    = "backslash before a quote inside a quoted value: npm dotenv keeps the backslash or ends the value elsewhere; use another kind of quote, or none"
+	reasonEscapedQuote    = "text after the closing quote (a backslash does not escape a quote for npm dotenv, so the quote after it ends the value)"
 	reasonAfterQuote      = "text after the closing quote"
 	reasonAfterMultiQuote = "quoted value that starts here is not closed properly: the next matching quote is followed by text"
 )
 
+// Notes of a Pair: how npm dotenv reads a line that looks otherwise. They
+// say what is kept or cut and how to quote the other reading, never what
+// the value is.
+const (
+	noteHashCut   = "npm dotenv cuts the value at '#', which starts a comment even without a space before it; if the '#' and what follows belong to the value, put the value in single quotes"
+	noteHashEmpty = "npm dotenv reads an empty value: the '#' right after '=' starts a comment; if the '#' and what follows are the value, put it in single quotes"
+	// noteEscapedQuote is completed with the quote, the kind of quotes, the
+	// span of a multi-line value (noteSpan or "") and the quotes to use.
+	noteEscapedQuote = "npm dotenv keeps the backslash of every %s in this %s-quoted value%s (it has no escape for quotes); if plain quotes were meant, remove those backslashes and put the value in %s"
+	noteSpan         = ", which it ends at the quote on line %d"
+)
+
 // Parse reads a .env file in the npm dotenv dialect. name is used only in
 // errors. The result keeps the order in which names first appear; a name
-// assigned twice takes the later value and line, as in npm dotenv, where a
-// later assignment overwrites the earlier property.
+// assigned twice takes the later value, line and note, as in npm dotenv,
+// where a later assignment overwrites the earlier property (npm never uses
+// the earlier value, so its note goes too).
 //
 // Decisions, where npm dotenv's regex is surprising (see the *_test.go tables
 // and testdata/corpus for each case run against the real package):
@@ -85,25 +115,33 @@ const (
 //     value (`KEY=it's`), `$` and `${X}` kept verbatim, a trailing backslash in
 //     an unquoted value, CRLF and lone CR line endings (npm turns both into
 //     LF, also inside quoted values), one leading UTF-8 BOM, multi-line values
-//     in any of the three quotes, and `\n`/`\r` turned into LF/CR inside double
-//     quotes only (so `"C:\new"` holds a newline, as in npm).
+//     in any of the three quotes, `\n`/`\r` turned into LF/CR inside double
+//     quotes only (so `"C:\new"` holds a newline, as in npm), and every name
+//     npm accepts: ASCII letters, digits, '_', '.' and '-' in any order
+//     (`app.name`, `MY-KEY`, `1ST`).
+//   - Accepted with npm's value and a Note, because the line looks as if it
+//     meant something else: a '#' in an unquoted value with no space before
+//     it, as in `PASS=abc#123` (npm reads `abc`) or `C=#fff` (empty); a
+//     backslash before a quote of the same kind inside a quoted value, as in
+//     `"say \"hi\""` (npm keeps the backslashes: `say \"hi\"`). npm closes
+//     a quoted value at the first quote without a backslash before it if
+//     only spaces or a comment follow that quote on its line; failing that,
+//     at the last quote before it that has a backslash before it and is so
+//     followed (so `"C:\dir\"` is `C:\dir\`, without a note). Either may be
+//     on a later line: the value then runs over the lines between, and its
+//     note, if it has one, names the line where it ends.
 //   - Refused, because npm drops the line or returns something other than
 //     what the file evidently says: a line with no '=' (npm drops it, or reads
 //     it as part of the next one, as in `KEY` then `=value`); `KEY:` with no
 //     space (npm then takes the whole next line as the value); a line starting
-//     with a quote, as after `KEY=` (npm glues it to the line above); an
-//     unterminated quote (npm keeps the quote character in the value); text
-//     after a closing quote, as in `KEY="a"b` or `KEY='a' 'b'` (npm returns
-//     `"a"b` and `a' 'b`); a backslash before a quote of the same kind inside a
-//     quoted value, as in `"say \"hi\""` (npm keeps the backslashes), unless
-//     it ends the value and npm ends it there too, as in `"C:\dir\"`; a '#' in an unquoted
-//     value that is not preceded by a space, as in `PASS=abc#123` or `C=#fff`
-//     (npm cuts the value there); the name __proto__ (npm drops it); U+2028 and
-//     U+2029 outside quotes (npm's regex starts a new line at them).
-//   - Refused because envsafe cannot store them: names outside
-//     [A-Za-z_][A-Za-z0-9_]* (npm accepts '.', '-' and a leading digit), a NUL
-//     byte anywhere, and bytes that are not UTF-8 (npm would turn them into
-//     U+FFFD).
+//     with a quote, as after `KEY=` (npm glues it to the line above); a
+//     quoted value npm cannot close as above (it then keeps the opening quote
+//     in the value): unterminated, or with text after every candidate closing
+//     quote, as in `KEY="a"b` or `KEY='a' 'b'` (npm returns `"a"b` and
+//     `a' 'b`); the name __proto__ (npm drops it); U+2028 and U+2029 outside
+//     quotes (npm's regex starts a new line at them).
+//   - Refused because envsafe cannot store them: a NUL byte anywhere, and
+//     bytes that are not UTF-8 (npm would turn them into U+FFFD).
 func Parse(name string, data []byte) ([]Pair, error) {
 	src, err := decode(name, data)
 	if err != nil {
@@ -124,7 +162,7 @@ func Parse(name string, data []byte) ([]Pair, error) {
 			continue
 		}
 		if i, dup := index[pair.Name]; dup {
-			pairs[i].Value, pairs[i].Line = pair.Value, pair.Line
+			pairs[i].Value, pairs[i].Line, pairs[i].Note = pair.Value, pair.Line, pair.Note
 			continue
 		}
 		index[pair.Name] = len(pairs)
@@ -207,26 +245,31 @@ func (p *parser) statement() (pair Pair, ok bool, err error) {
 		return Pair{}, false, p.fail(line, reasonLineSeparator)
 	}
 	if v < len(text) && isQuote(text[v]) {
-		value, err := p.quoted(start+v, line)
+		value, note, err := p.quoted(start+v, line)
 		if err != nil {
 			return Pair{}, false, err
 		}
-		return Pair{Name: name, Value: value, Line: line}, true, nil
+		return Pair{Name: name, Value: value, Line: line, Note: note}, true, nil
 	}
 
-	// Unquoted: npm takes everything up to the first '#' and trims it.
+	// Unquoted: npm takes everything up to the first '#' and trims it, with
+	// or without a space before the '#'.
 	rest := text[j:]
 	if hasLineSeparator(rest) {
 		return Pair{}, false, p.fail(line, reasonLineSeparator)
 	}
+	note := ""
 	if h := strings.IndexByte(rest, '#'); h >= 0 {
-		if h == 0 || !endsWithSpace(rest[:h]) {
-			return Pair{}, false, p.fail(line, reasonHashGlued)
+		switch {
+		case h == 0:
+			note = noteHashEmpty
+		case !endsWithSpace(rest[:h]):
+			note = noteHashCut
 		}
 		rest = rest[:h]
 	}
 	p.nextLine(eol)
-	return Pair{Name: name, Value: strings.TrimFunc(rest, isSpace), Line: line}, true, nil
+	return Pair{Name: name, Value: strings.TrimFunc(rest, isSpace), Line: line, Note: note}, true, nil
 }
 
 // nameAndSeparator reads `[export ]NAME=` or `[export ]NAME: ` at text[i:]
@@ -276,63 +319,94 @@ func (p *parser) nameAndSeparator(text string, i, line int) (string, int, error)
 	return name, sep, nil
 }
 
-// quoted reads the value whose opening quote is at p.src[open] and moves past
-// the line of its closing quote, which must be the one npm dotenv picks.
+// quoted reads the value whose opening quote is at p.src[open], moves past
+// the line of the closing quote npm dotenv picks, and returns the value with
+// its note.
 //
-// npm's `"(?:\\"|[^"])*"` runs to the first quote not preceded by a
-// backslash and, if what follows it is not a comment or the end of a line,
-// backtracks to the quotes that are, last one first. So the first quote of
-// the same kind closes the value when no backslash precedes it; when one
-// does, the value is kept only if npm ends it there too (a Windows path such
-// as "C:\dir\"), since a value holding `\"` is never what the file means.
-func (p *parser) quoted(open, line int) (string, error) {
+// npm's `"(?:\\"|[^"])*"` followed by `\s*(?:#.*)?$` first runs to the
+// first quote not preceded by a backslash (u); if what follows that quote is
+// not spaces then a comment or a line end, it backtracks to the quotes that
+// are preceded by one, last first, and takes the first whose tail fits. Its
+// [^"] also matches line breaks, so any of these may be on a later line.
+// When none fits, npm falls back to reading the line unquoted, opening quote
+// included: that is refused.
+func (p *parser) quoted(open, line int) (value, note string, err error) {
 	q := p.src[open]
-	c := strings.IndexByte(p.src[open+1:], q)
-	if c < 0 {
-		return "", p.fail(line, reasonUnterminated)
+	first, u := -1, -1 // first quote of kind q after open; first without a backslash
+	for i := open + 1; i < len(p.src); i++ {
+		if p.src[i] != q {
+			continue
+		}
+		if first < 0 {
+			first = i
+		}
+		if p.src[i-1] != '\\' {
+			u = i
+			break
+		}
 	}
-	c += open + 1
-	content := p.src[open+1 : c]
-	closeLine := line + strings.Count(content, "\n")
-	if strings.HasSuffix(content, `\`) {
-		// npm first tries every later quote up to the first unescaped one.
-		for i := c + 1; i < len(p.src); i++ {
-			if p.src[i] != q {
-				continue
-			}
-			if tailOK(p.src, i+1) {
-				return "", p.fail(closeLine, reasonEscapedQuote)
-			}
-			if p.src[i-1] != '\\' {
+	closing := -1
+	if u >= 0 && tailOK(p.src, u+1) {
+		closing = u
+	} else {
+		last := u
+		if last < 0 {
+			last = len(p.src)
+		}
+		for i := last - 1; i > open+1; i-- {
+			if p.src[i] == q && p.src[i-1] == '\\' && tailOK(p.src, i+1) {
+				closing = i
 				break
 			}
 		}
 	}
-
-	// After the closing quote: spaces, then a comment or the end of the line.
-	eol := p.endOfLine(c)
-	tail := p.src[c+1 : eol]
-	if t := skipSpace(tail, 0); t < len(tail) && tail[t] != '#' {
+	if closing < 0 {
 		switch {
-		case strings.HasSuffix(content, `\`):
-			return "", p.fail(closeLine, reasonEscapedQuote)
-		case closeLine != line:
-			return "", p.fail(line, reasonAfterMultiQuote)
+		case first < 0:
+			return "", "", p.fail(line, reasonUnterminated)
+		case strings.Contains(p.src[open:first], "\n"):
+			return "", "", p.fail(line, reasonAfterMultiQuote)
+		case p.src[first-1] == '\\':
+			return "", "", p.fail(line, reasonEscapedQuote)
 		}
-		return "", p.fail(line, reasonAfterQuote)
+		return "", "", p.fail(line, reasonAfterQuote)
 	}
-	if hasLineSeparator(tail) {
-		return "", p.fail(closeLine, reasonLineSeparator)
+
+	content := p.src[open+1 : closing]
+	closeLine := line + strings.Count(content, "\n")
+	eol := p.endOfLine(closing)
+	if hasLineSeparator(p.src[closing+1 : eol]) {
+		// npm ends the line there and reads what follows as a new one.
+		return "", "", p.fail(closeLine, reasonLineSeparator)
 	}
 	p.line = closeLine
 	p.nextLine(eol)
 
+	if strings.Contains(content, "\\"+string(q)) {
+		span := ""
+		if closeLine != line {
+			span = fmt.Sprintf(noteSpan, closeLine)
+		}
+		note = escapedQuoteNote(q, span)
+	}
 	if q == '"' {
 		// Exactly npm's two replacements, in its order.
 		content = strings.ReplaceAll(content, `\n`, "\n")
 		content = strings.ReplaceAll(content, `\r`, "\r")
 	}
-	return content, nil
+	return content, note, nil
+}
+
+// escapedQuoteNote is noteEscapedQuote for quotes of kind q, suggesting
+// quotes npm reads literally and that do not end at q.
+func escapedQuoteNote(q byte, span string) string {
+	switch q {
+	case '"':
+		return fmt.Sprintf(noteEscapedQuote, `\"`, "double", span, "single quotes")
+	case '\'':
+		return fmt.Sprintf(noteEscapedQuote, `\'`, "single", span, "double quotes or backticks")
+	}
+	return fmt.Sprintf(noteEscapedQuote, "\\`", "backtick", span, "single quotes")
 }
 
 // tailOK reports whether npm's `\s*(?:#.*)?$` matches at src[i:]: its \s
@@ -363,16 +437,11 @@ func (p *parser) nextLine(eol int) {
 	p.line++
 }
 
-// checkName returns why name cannot be an envsafe variable
-// ([A-Za-z_][A-Za-z0-9_]*), or "".
+// checkName returns why name cannot be a variable: npm dotenv's [\w.-]+,
+// ASCII only, which is also what envsafe stores (payload.ValidateName).
 func checkName(name string) string {
-	switch {
-	case name == "":
+	if name == "" {
 		return reasonNoName
-	case strings.ContainsAny(name, ".-"):
-		return reasonNameDotDash
-	case name[0] >= '0' && name[0] <= '9':
-		return reasonNameDigit
 	}
 	for i := 0; i < len(name); i++ {
 		if !isKeyByte(name[i]) {

@@ -2,11 +2,13 @@ package dotenv
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,8 +19,8 @@ import (
 // made only of these and a file name cannot hold a secret.
 var allReasons = []string{
 	reasonNotUTF8, reasonNUL, reasonLineSeparator, reasonNoEquals, reasonNoName,
-	reasonBadNameChar, reasonNameDotDash, reasonNameDigit, reasonProto,
-	reasonExpectEquals, reasonHashGlued, reasonUnterminated, reasonEscapedQuote,
+	reasonBadNameChar, reasonProto,
+	reasonExpectEquals, reasonUnterminated, reasonEscapedQuote,
 	reasonAfterQuote, reasonAfterMultiQuote, reasonGodotenvName, reasonGodotenvFailed,
 }
 
@@ -84,6 +86,11 @@ func TestParse(t *testing.T) {
 		{"comment lines", "# c\n  # d\n\n#E=1\n", nil},
 		{"no final newline", "A=1", []kv{{"A", "1", "1"}}},
 		{"lower case", "a_b=1\n_=2\n", []kv{{"a_b", "1", "1"}, {"_", "2", "2"}}},
+		{"npm names", "app.name=x\nspring.datasource.url=jdbc:x\nexport MY-KEY=y\n1LEADING_DIGIT=z\n-.=w\nexport.x: v\n",
+			[]kv{{"app.name", "x", "1"}, {"spring.datasource.url", "jdbc:x", "2"}, {"MY-KEY", "y", "3"}, {"1LEADING_DIGIT", "z", "4"}, {"-.", "w", "5"}, {"export.x", "v", "6"}}},
+		{"escaped quote of another kind", "A=\"it\\'s\"\nB='say \\\"hi\\\"'\n", []kv{{"A", `it\'s`, "1"}, {"B", `say \"hi\"`, "2"}}},
+		{"escaped quote closes a path", "A=\"C:\\d\\\" # dir\nB=\"x\"\n", []kv{{"A", `C:\d\`, "1"}, {"B", "x", "2"}}},
+		{"later assignment drops the note", "A=abc#def\nA=ok\n", []kv{{"A", "ok", "2"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,6 +101,9 @@ func TestParse(t *testing.T) {
 			var gotKV []kv
 			for _, p := range got {
 				gotKV = append(gotKV, kv{p.Name, p.Value, strconv.Itoa(p.Line)})
+				if p.Note != "" {
+					t.Errorf("%s: unexpected note %q", p.Name, p.Note)
+				}
 			}
 			if !slices.Equal(gotKV, tt.want) {
 				t.Errorf("Parse(%q)\n got %q\nwant %q", tt.in, gotKV, tt.want)
@@ -101,6 +111,83 @@ func TestParse(t *testing.T) {
 		})
 	}
 }
+
+// TestParseNotes covers the lines npm dotenv reads differently from how they
+// look: Parse returns npm's value with a note that names what npm keeps or
+// cuts, and never any part of the value (every value here holds "hunter").
+func TestParseNotes(t *testing.T) {
+	dq := escapedQuoteNote('"', "")
+	tests := []struct {
+		name, in   string
+		key, value string
+		line       int
+		note       string
+		others     int // further pairs, all without a note
+	}{
+		{"glued hash", "USER=app\nPASSWORD=hunter#def\n", "PASSWORD", "hunter", 2, noteHashCut, 1},
+		{"colour", "COLOR=#hunter\n", "COLOR", "", 1, noteHashEmpty, 0},
+		{"url fragment", "URL=https://hunter/page#frag\n", "URL", "https://hunter/page", 1, noteHashCut, 0},
+		{"glued hash then comment", "export A = hunter#2 # note\n", "A", "hunter", 1, noteHashCut, 0},
+		{"hash at the end", "A=hunter#\n", "A", "hunter", 1, noteHashCut, 0},
+		{"escaped double quotes", `SAY="say \"hunter\""`, "SAY", `say \"hunter\"`, 1, dq, 0},
+		{"json", `JSON="{\"hunter\":\"b\"}" # config`, "JSON", `{\"hunter\":\"b\"}`, 1, dq, 0},
+		{"escapes still expanded", `A="hunter\n\"x\""`, "A", "hunter\n\\\"x\\\"", 1, dq, 0},
+		{"escaped single quote", `A='hunter\'s'`, "A", `hunter\'s`, 1, escapedQuoteNote('\'', ""), 0},
+		{"escaped backtick", "A=`hunter\\`s`", "A", "hunter\\`s", 1, escapedQuoteNote('`', ""), 0},
+		{"escaped quote ends the value", "A=\"hunter\\\"2\\\"\n", "A", `hunter\"2\`, 1, dq, 0},
+		{"escaped quote before a failing quote", "A=\"hunter\\\"2\\\" # c\nB=\"x\"\n", "A", `hunter\"2\`, 1, dq, 1},
+		{"multi-line json", "A=1\nJSON=\"{\n  \\\"hunter\\\": 1\n}\"\nB=2\n", "JSON", "{\n  \\\"hunter\\\": 1\n}", 2, escapedQuoteNote('"', fmt.Sprintf(noteSpan, 4)), 2},
+		{"value runs on", "A=\"hunter\\\"\nB=1 \"\nC=2\n", "A", "hunter\\\"\nB=1 ", 1, escapedQuoteNote('"', fmt.Sprintf(noteSpan, 2)), 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pairs, err := Parse("app.env", []byte(tt.in))
+			if err != nil {
+				t.Fatalf("Parse(%q): %v", tt.in, err)
+			}
+			if len(pairs) != tt.others+1 {
+				t.Fatalf("Parse(%q) = %+q, want %d pairs", tt.in, pairsToEntries(pairs), tt.others+1)
+			}
+			for _, p := range pairs {
+				if p.Name != tt.key {
+					if p.Note != "" {
+						t.Errorf("%s: unexpected note %q", p.Name, p.Note)
+					}
+					continue
+				}
+				if p.Value != tt.value || p.Line != tt.line || p.Note != tt.note {
+					t.Errorf("%s = %q line %d note %q\nwant %q line %d note %q", p.Name, p.Value, p.Line, p.Note, tt.value, tt.line, tt.note)
+				}
+				checkNote(t, p.Note)
+				want := fmt.Sprintf("app.env:%d: %s: %s", tt.line, tt.key, tt.note)
+				if w := p.Warning("app.env"); w != want || strings.Contains(w, "hunter") {
+					t.Errorf("Warning = %q, want %q without the value", w, want)
+				}
+			}
+		})
+	}
+	if w := (Pair{Name: "A", Value: "hunter", Line: 1}).Warning("app.env"); w != "" {
+		t.Errorf("Warning without a note = %q", w)
+	}
+}
+
+// checkNote fails unless note is one of this package's fixed notes (with
+// any line number), so that it cannot hold a value.
+func checkNote(t testing.TB, note string) {
+	t.Helper()
+	if note == "" || note == noteHashCut || note == noteHashEmpty {
+		return
+	}
+	generic := lineNumber.ReplaceAllString(note, "line 1")
+	for _, q := range []byte("\"'`") {
+		if generic == escapedQuoteNote(q, "") || generic == escapedQuoteNote(q, fmt.Sprintf(noteSpan, 1)) {
+			return
+		}
+	}
+	t.Errorf("note %q is not one of the fixed notes", note)
+}
+
+var lineNumber = regexp.MustCompile(`line [0-9]+`)
 
 func TestParseRefuses(t *testing.T) {
 	tests := []struct {
@@ -113,9 +200,6 @@ func TestParseRefuses(t *testing.T) {
 		{"name then equals below", "SECRET\n=hunter2\n", 1, reasonNoEquals},
 		{"missing name", "=hunter2\n", 1, reasonNoName},
 		{"quote line after empty value", "A=\n'hunter2'\n", 2, reasonNoName},
-		{"dot in name", "a.b=hunter2\n", 1, reasonNameDotDash},
-		{"dash in name", "export a-b=hunter2\n", 1, reasonNameDotDash},
-		{"digit first", "1A=hunter2\n", 1, reasonNameDigit},
 		{"non-ascii name", "KÉY=hunter2\n", 1, reasonBadNameChar},
 		{"symbol in name", "npm_config_@x:registry=hunter2\n", 1, reasonBadNameChar},
 		{"proto", "__proto__=hunter2\n", 1, reasonProto},
@@ -123,22 +207,19 @@ func TestParseRefuses(t *testing.T) {
 		{"colon glued", "A:hunter2\n", 1, reasonExpectEquals},
 		{"colon at end", "A:\nB=hunter2\n", 1, reasonExpectEquals},
 		{"space in name", "A B=hunter2\n", 1, reasonExpectEquals},
-		{"glued hash", "A=1\nB=hunter2#x\n", 2, reasonHashGlued},
-		{"hash first", "A=#hunter2\n", 1, reasonHashGlued},
 		{"unterminated double", "A=\"hunter2\nB=1\n", 1, reasonUnterminated},
 		{"unterminated single", "A=1\n\nB='hunter2\n", 3, reasonUnterminated},
 		{"unterminated backtick", "A=`hunter2", 1, reasonUnterminated},
 		{"text after quote", "A=\"hunter\"2\n", 1, reasonAfterQuote},
 		{"doubled quote", "A='hunter''2'\n", 1, reasonAfterQuote},
 		{"quote swallows lines", "A=\"hunter2\nB=1\nC=\"x\"\n", 1, reasonAfterMultiQuote},
-		{"escaped quote", `A="hunter\"2"`, 1, reasonEscapedQuote},
-		{"escaped single quote", `A='hunter\'2'`, 1, reasonEscapedQuote},
-		{"escaped quote then later quote", "A=\"hunter2\\\"\nB=1 \"\n", 1, reasonEscapedQuote},
 		{"escaped quote then text", `A="hunter2\" x`, 1, reasonEscapedQuote},
-		{"multi-line escaped quote", "A=\"x\nhunter2\\\"\nB=\\\"\n", 2, reasonEscapedQuote},
+		{"every escaped quote followed by text", "A=\"hunter\\\"2\\\" x\nB=1\n", 1, reasonEscapedQuote},
+		{"escaped quote then text on a later line", "A=\"x\nhunter2\\\" y\n", 1, reasonAfterMultiQuote},
+		{"unterminated after an escaped quote", "A=`x\\`hunter2", 1, reasonEscapedQuote},
 		{"line separator unquoted", "A=hunter\u20282\n", 1, reasonLineSeparator},
 		{"line separator in comment", "# hunter\u20292=1\n", 1, reasonLineSeparator},
-		{"line separator after quote", "A='x' \u2028B=hunter2\n", 1, reasonAfterQuote},
+		{"line separator after quote", "A='x' \u2028B=hunter2\n", 1, reasonLineSeparator},
 		{"line separator before value", "A=\u2028'hunter2'\n", 1, reasonLineSeparator},
 		{"not utf8", "A=1\r\nB=hunter\xff2\n", 2, reasonNotUTF8},
 		{"not utf8 after cr", "A=1\rB=2\rC=hunter\xc32\n", 3, reasonNotUTF8},
@@ -165,7 +246,8 @@ func TestParseRefuses(t *testing.T) {
 }
 
 // corpusDir holds .env files collected from dotenv's and godotenv's issue
-// trackers; refused.txt lists those Parse must refuse, and npm.json records
+// trackers; refused.txt lists those Parse must refuse, noted.txt the lines
+// it accepts with a note, and npm.json records
 // what npm dotenv returns for every file (refreshed by the differential test
 // with -update).
 const corpusDir = "testdata/corpus"
@@ -204,6 +286,27 @@ func readRefused(t testing.TB) map[string]refusal {
 	return refused
 }
 
+// readNoted returns the lines of noted.txt ("file\tline\tname"): the
+// assignments of accepted corpus files that must come with a note.
+func readNoted(t testing.TB) map[string]bool {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(corpusDir, "noted.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	noted := make(map[string]bool)
+	for _, line := range strings.Split(string(data), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if len(strings.Split(line, "\t")) != 3 {
+			t.Fatalf("noted.txt: bad line %q", line)
+		}
+		noted[line] = true
+	}
+	return noted
+}
+
 func corpusFiles(t testing.TB) []string {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join(corpusDir, "*.env"))
@@ -216,12 +319,39 @@ func corpusFiles(t testing.TB) []string {
 // entries is a parse result in the shape the npm helper prints it.
 type entries [][2]string
 
+// pairsToEntries lists pairs in the order Object.entries lists npm's
+// result: JavaScript puts the names that are array indices ("0", "42") first,
+// in numeric order, then the others in the order they were first assigned.
+// Parse keeps the file's order, which is all envsafe needs.
 func pairsToEntries(pairs []Pair) entries {
 	e := entries{}
 	for _, p := range pairs {
 		e = append(e, [2]string{p.Name, p.Value})
 	}
+	slices.SortStableFunc(e, func(a, b [2]string) int {
+		i, aIndex := arrayIndex(a[0])
+		j, bIndex := arrayIndex(b[0])
+		switch {
+		case aIndex && bIndex:
+			return cmp.Compare(i, j)
+		case aIndex:
+			return -1
+		case bIndex:
+			return 1
+		}
+		return 0
+	})
 	return e
+}
+
+// arrayIndex reports whether JavaScript takes name as an array index: the
+// canonical decimal form of an integer below 2^32-1.
+func arrayIndex(name string) (uint64, bool) {
+	n, err := strconv.ParseUint(name, 10, 64)
+	if err != nil || n >= 1<<32-1 || strconv.FormatUint(n, 10) != name {
+		return 0, false
+	}
+	return n, true
 }
 
 func readGolden(t testing.TB) map[string]entries {
@@ -244,10 +374,12 @@ func TestCorpus(t *testing.T) {
 	files := corpusFiles(t)
 	refused := readRefused(t)
 	golden := readGolden(t)
+	noted := readNoted(t)
 	if len(files) < 45 {
 		t.Errorf("corpus has %d files, want at least 45", len(files))
 	}
 	accepted := 0
+	gotNotes := make(map[string]bool)
 	for _, file := range files {
 		base := filepath.Base(file)
 		data, err := os.ReadFile(file)
@@ -270,6 +402,17 @@ func TestCorpus(t *testing.T) {
 			continue
 		}
 		accepted++
+		for _, p := range pairs {
+			if p.Note == "" {
+				continue
+			}
+			checkNote(t, p.Note)
+			key := fmt.Sprintf("%s\t%d\t%s", base, p.Line, p.Name)
+			gotNotes[key] = true
+			if !noted[key] {
+				t.Errorf("%s:%d: %s: unexpected note %q (list it in noted.txt if npm reads the line differently from how it looks)", base, p.Line, p.Name, p.Note)
+			}
+		}
 		want, ok := golden[base]
 		if !ok {
 			t.Errorf("%s: not in npm.json (run the differential test with -update)", base)
@@ -277,6 +420,11 @@ func TestCorpus(t *testing.T) {
 		}
 		if got := pairsToEntries(pairs); !slices.Equal(got, want) {
 			t.Errorf("%s:\n got %q\nnpm %q", base, got, want)
+		}
+	}
+	for key := range noted {
+		if !gotNotes[key] {
+			t.Errorf("noted.txt: no note for %q", key)
 		}
 	}
 	for name := range refused {

@@ -49,6 +49,21 @@ func TestWriteQuoting(t *testing.T) {
 	}
 }
 
+func TestWriteNames(t *testing.T) {
+	pairs := []Pair{{Name: "app.name", Value: "x"}, {Name: "MY-KEY", Value: "y"}, {Name: "1LEADING_DIGIT", Value: "z"}, {Name: "-.", Value: "w"}}
+	var buf bytes.Buffer
+	if err := Write(&buf, pairs); err != nil {
+		t.Fatal(err)
+	}
+	if want := "app.name=x\nMY-KEY=y\n1LEADING_DIGIT=z\n-.=w\n"; buf.String() != want {
+		t.Errorf("Write = %q, want %q", buf.String(), want)
+	}
+	got, err := Parse("out.env", buf.Bytes())
+	if err != nil || !slices.Equal(got, []Pair{{"app.name", "x", 1, ""}, {"MY-KEY", "y", 2, ""}, {"1LEADING_DIGIT", "z", 3, ""}, {"-.", "w", 4, ""}}) {
+		t.Errorf("Parse(Write(...)) = %+v, %v", got, err)
+	}
+}
+
 func TestWriteRefuses(t *testing.T) {
 	pairs := []Pair{
 		{Name: "OK", Value: "fine"},
@@ -58,7 +73,7 @@ func TestWriteRefuses(t *testing.T) {
 		{Name: "LITERAL_N_CR", Value: "s3cret\\n\r"},
 		{Name: "NUL", Value: "s3cret\x00"},
 		{Name: "BAD_UTF8", Value: "s3cret\xff"},
-		{Name: "bad.name", Value: "s3cret"},
+		{Name: "bad name", Value: "s3cret"},
 		{Name: "__proto__", Value: "s3cret"},
 		{Name: "OK", Value: "s3cret"},
 	}
@@ -71,7 +86,7 @@ func TestWriteRefuses(t *testing.T) {
 	if buf.Len() != 0 {
 		t.Errorf("Write wrote %q despite refusing", buf.String())
 	}
-	wantNames := []string{"ALL_QUOTES", "BACKSLASH", "CR_AND_DQUOTE", "LITERAL_N_CR", "NUL", "BAD_UTF8", "bad.name", "__proto__", "OK"}
+	wantNames := []string{"ALL_QUOTES", "BACKSLASH", "CR_AND_DQUOTE", "LITERAL_N_CR", "NUL", "BAD_UTF8", "bad name", "__proto__", "OK"}
 	if !slices.Equal(ue.Names(), wantNames) {
 		t.Errorf("refused %q, want %q", ue.Names(), wantNames)
 	}
@@ -84,7 +99,7 @@ func TestWriteRefuses(t *testing.T) {
 			t.Errorf("error %q does not name %s", msg, n)
 		}
 	}
-	if !strings.Contains(msg, `"bad.name" (`) || !strings.Contains(msg, "OK (duplicate name)") {
+	if !strings.Contains(msg, `"bad name" (`) || !strings.Contains(msg, "OK (duplicate name)") {
 		t.Errorf("error %q: want invalid names quoted and the duplicate named", msg)
 	}
 }

@@ -9,11 +9,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/envsafe/envsafe/internal/shellquote"
 	"io"
 	"strings"
 
 	"github.com/envsafe/envsafe/internal/dotenv"
+	"github.com/envsafe/envsafe/internal/shellquote"
 )
 
 // FormatNames lists the accepted --format values, for help and errors.
@@ -33,7 +33,7 @@ func Write(w io.Writer, format string, secrets []Secret) error {
 	case "json":
 		err = writeJSON(&buf, secrets)
 	case "shell":
-		writeShell(&buf, secrets)
+		err = writeShell(&buf, secrets)
 	case "docker":
 		err = writeDocker(&buf, secrets)
 	default:
@@ -89,10 +89,37 @@ func jsonString(s string) string {
 
 // writeShell emits `export NAME='value'` lines, quoted by the one
 // shell-quoting helper, so that bash, zsh and dash take every byte literally.
-func writeShell(w io.Writer, secrets []Secret) {
+// A name such as app.name or MY-KEY, which programs read from the
+// environment but no shell can assign, is refused by name: there is no
+// quoting for a name.
+func writeShell(w io.Writer, secrets []Secret) error {
+	var refused []string
+	for _, s := range secrets {
+		if !shellName(s.Name) {
+			refused = append(refused, s.Name)
+		}
+	}
+	if len(refused) > 0 {
+		return fmt.Errorf("a POSIX shell cannot assign %s: shell variable names are letters, digits and _, not starting with a digit (use --format dotenv, json or docker for these, or envsafe run to pass them to a program)",
+			strings.Join(refused, ", "))
+	}
 	for _, s := range secrets {
 		fmt.Fprintf(w, "export %s=%s\n", s.Name, shellquote.Quote(s.Value))
 	}
+	return nil
+}
+
+// shellName reports whether a POSIX shell can assign name:
+// [A-Za-z_][A-Za-z0-9_]*.
+func shellName(name string) bool {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		letter := c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+		if !letter && !(i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return name != ""
 }
 
 // writeDocker emits docker's --env-file format: NAME=value taken literally

@@ -87,6 +87,67 @@ func TestDockerRefusesLineBreaksByName(t *testing.T) {
 	}
 }
 
+// npm dotenv names that are no shell names: every format but shell carries
+// them; shell refuses them by name, without writing anything.
+var npmNames = []Secret{{"app.name", "x"}, {"MY-KEY", "y"}, {"1LEADING_DIGIT", "z"}, {"OK_1", "w"}}
+
+func TestShellRefusesNamesNoShellCanAssign(t *testing.T) {
+	var buf bytes.Buffer
+	err := Write(&buf, "shell", npmNames)
+	if err == nil {
+		t.Fatalf("shell export of %v succeeded:\n%s", npmNames, buf.String())
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "cannot assign app.name, MY-KEY, 1LEADING_DIGIT:") || strings.Contains(msg, "OK_1") {
+		t.Errorf("error %q does not name exactly the three names", msg)
+	}
+	if !strings.Contains(msg, "--format dotenv, json or docker") {
+		t.Errorf("error %q does not point at another format", msg)
+	}
+	if buf.Len() != 0 {
+		t.Errorf("partial output written: %q", buf.String())
+	}
+	for name, want := range map[string]bool{"A": true, "_": true, "_1": true, "a_B9": true, "": false, "9A": false, "A.B": false, "A-B": false, "É": false} {
+		if shellName(name) != want {
+			t.Errorf("shellName(%q) = %v, want %v", name, !want, want)
+		}
+	}
+}
+
+func TestOtherFormatsCarryNPMNames(t *testing.T) {
+	for _, format := range []string{"dotenv", "json", "docker"} {
+		var buf bytes.Buffer
+		if err := Write(&buf, format, npmNames); err != nil {
+			t.Fatalf("%s: %v", format, err)
+		}
+		got := map[string]string{}
+		switch format {
+		case "json":
+			if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+				t.Fatal(err)
+			}
+		case "dotenv":
+			pairs, err := dotenv.Parse("export.env", buf.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range pairs {
+				got[p.Name] = p.Value
+			}
+		case "docker":
+			for _, line := range strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n") {
+				name, value, _ := strings.Cut(line, "=")
+				got[name] = value
+			}
+		}
+		for _, s := range npmNames {
+			if got[s.Name] != s.Value {
+				t.Errorf("%s: %s = %q, want %q\n%s", format, s.Name, got[s.Name], s.Value, buf.String())
+			}
+		}
+	}
+}
+
 func TestUnknownFormat(t *testing.T) {
 	if err := Write(&bytes.Buffer{}, "yaml", nil); err == nil || !strings.Contains(err.Error(), FormatNames) {
 		t.Fatalf("err = %v", err)
