@@ -103,7 +103,7 @@ func TestEachDependencyHasOneOwner(t *testing.T) {
 var allowed = map[string][]string{
 	"cmd/envsafe":          {"internal/audit", "internal/commands", "internal/gitexec", "internal/hardening", "internal/keychain", "internal/prompt", "internal/runner", "internal/terminal"},
 	"pkg/envsafe":          {"internal/identity", "internal/keychain", "internal/store", "internal/team", "internal/payload", "internal/runner", "internal/hint"},
-	"internal/commands":    {"internal/atomicfile", "internal/audit", "internal/dotenv", "internal/editsession", "internal/exportfmt", "internal/gitexec", "internal/gitlog", "internal/hint", "internal/identity", "internal/keychain", "internal/payload", "internal/prompt", "internal/runner", "internal/scan", "internal/secretgen", "internal/shellquote", "internal/store", "internal/team"},
+	"internal/commands":    {"internal/atomicfile", "internal/audit", "internal/dotenv", "internal/editsession", "internal/exportfmt", "internal/gitexec", "internal/gitlog", "internal/hint", "internal/identity", "internal/keychain", "internal/payload", "internal/prompt", "internal/runner", "internal/scan", "internal/secretgen", "internal/shellquote", "internal/store", "internal/team", "internal/trust"},
 	"internal/crypt":       {"internal/trust"},
 	"internal/editsession": {"internal/atomicfile", "internal/dotenv", "internal/hint", "internal/payload", "internal/runner"},
 	"internal/exportfmt":   {"internal/dotenv", "internal/shellquote"},
@@ -114,7 +114,7 @@ var allowed = map[string][]string{
 	"internal/payload":     {"internal/trust"},
 	"internal/prompt":      {"internal/terminal"},
 	"internal/scan":        {"internal/hint", "internal/dotenv"},
-	"internal/store":       {"internal/atomicfile", "internal/crypt", "internal/hint", "internal/payload", "internal/team"},
+	"internal/store":       {"internal/atomicfile", "internal/crypt", "internal/hint", "internal/payload", "internal/team", "internal/trust"},
 	"internal/team":        {"internal/crypt"},
 }
 

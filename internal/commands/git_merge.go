@@ -47,7 +47,11 @@ func runGitMerge(ctx context.Context, d *Deps, basePath, oursPath, theirsPath, p
 	if err := team.ValidateEnvName(env); err != nil {
 		return fmt.Errorf("merge driver called for %s, which is not an environment file: %w", path, err)
 	}
-	_, t, id, err := d.openTeam(ctx, audited("git merge-driver"))
+	s, t, id, err := d.openTeam(ctx, audited("git merge-driver"))
+	if err != nil {
+		return err
+	}
+	sg, err := s.SignedContext()
 	if err != nil {
 		return err
 	}
@@ -59,7 +63,7 @@ func runGitMerge(ctx context.Context, d *Deps, basePath, oursPath, theirsPath, p
 		}
 		sides[i] = data
 	}
-	m, err := store.Merge(sides[0], sides[1], sides[2], env, id.Identity, t)
+	m, err := store.Merge(sides[0], sides[1], sides[2], env, id.Identity, t, sg)
 	var unrelated *store.UnrelatedError
 	switch {
 	case errors.As(err, &unrelated):

@@ -10,8 +10,10 @@ import (
 	"strings"
 
 	"github.com/envsafe/envsafe/internal/identity"
+	"github.com/envsafe/envsafe/internal/payload"
 	"github.com/envsafe/envsafe/internal/store"
 	"github.com/envsafe/envsafe/internal/team"
+	"github.com/envsafe/envsafe/internal/trust"
 	"github.com/urfave/cli/v2"
 )
 
@@ -52,8 +54,7 @@ func runGitTextconv(ctx context.Context, d *Deps, file string) error {
 	if err != nil {
 		return placeholder("no identity to decrypt with")
 	}
-	p, plain, err := store.OpenFile(data, store.AnyEnvironment, id.Identity)
-	clear(plain)
+	p, plain, err := store.OpenFile(data, store.AnyEnvironment, id.Identity, nil)
 	switch {
 	case errors.Is(err, store.ErrNotRecipient):
 		return placeholder("you are not a recipient of this version")
@@ -64,10 +65,13 @@ func runGitTextconv(ctx context.Context, d *Deps, file string) error {
 	}
 	var names []string
 	var t *team.Team
+	verdict := ""
 	if s, err := d.project(audited("git textconv")); err == nil {
 		t, _ = s.Team()
 		d.auditDecrypt(s.Root(), p.Environment, p, audited("git textconv"))
+		verdict = signatureVerdict(s, p, plain)
 	}
+	clear(plain)
 	for _, r := range p.Recipients {
 		name := identity.Short(r)
 		if t != nil {
@@ -78,6 +82,9 @@ func runGitTextconv(ctx context.Context, d *Deps, file string) error {
 		names = append(names, name)
 	}
 	w := d.Stdout
+	if verdict != "" {
+		fmt.Fprintf(w, "# envsafe: %s\n", verdict)
+	}
 	fmt.Fprintf(w, "# environment %s, encrypted to: %s\n", p.Environment, strings.Join(names, ", "))
 	for _, name := range p.Names() {
 		fmt.Fprintf(w, "%s=%s\n", name, strconv.Quote(p.Secrets[name].Value))
@@ -94,4 +101,24 @@ func side(v *string) string {
 		return "(absent)"
 	}
 	return strconv.Quote(*v)
+}
+
+// signatureVerdict labels a version of a signed project's file for the
+// reviewer reading git diff: who signed it, or why it must not be trusted.
+// A diff never fails over it. "" for an unsigned project.
+func signatureVerdict(s *store.Store, p *payload.Payload, plain []byte) string {
+	if !s.IsSigned() {
+		return ""
+	}
+	sg, err := s.SignedContext()
+	if err != nil {
+		return "NOT VERIFIED: " + err.Error()
+	}
+	if err := sg.Check(p, plain); err != nil {
+		return "NOT VERIFIED: " + err.Error()
+	}
+	if p.Sig == nil {
+		return "NOT SIGNED (the roster still allows it unsigned)"
+	}
+	return fmt.Sprintf("signed by %s (writer of %s), seq %d", trust.QuoteName(p.Sig.Writer), p.Environment, p.Sig.Seq)
 }

@@ -241,7 +241,7 @@ func loadVersion(git Git, root, blob string, id *identity.Resolved, key []byte, 
 	if err != nil {
 		return &version{err: fmt.Errorf("cannot read this version from git: %v", err)}
 	}
-	p, plain, err := store.OpenFile(data, store.AnyEnvironment, id.Identity)
+	p, plain, err := store.OpenFile(data, store.AnyEnvironment, id.Identity, nil)
 	clear(plain)
 	switch {
 	case errors.Is(err, store.ErrNotRecipient):

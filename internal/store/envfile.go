@@ -25,7 +25,11 @@ var ErrNewerFormat = errors.New("written by a newer envsafe")
 // store, the git drivers, log) applies the same size limit and reports the
 // same errors: ErrNotRecipient when the file is intact but not for id,
 // ErrNewerFormat, or ErrIntegrity wrapping the cause. It never names a value.
-func OpenFile(data []byte, env string, id *crypt.Identity) (*payload.Payload, []byte, error) {
+//
+// In a signed project (sg not nil) the payload must also carry a signature
+// that verifies against the roster (ErrIntegrity otherwise), and this
+// machine records its sequence number.
+func OpenFile(data []byte, env string, id *crypt.Identity, sg *Signed) (*payload.Payload, []byte, error) {
 	if len(data) > MaxFileSize {
 		return nil, nil, fmt.Errorf("%w: %w of %d MiB", ErrIntegrity, errTooLarge, MaxFileSize>>20)
 	}
@@ -49,6 +53,17 @@ func OpenFile(data []byte, env string, id *crypt.Identity) (*payload.Payload, []
 	case err != nil:
 		clear(plain)
 		return nil, nil, fmt.Errorf("%w: %w", ErrIntegrity, err)
+	}
+	if sg != nil {
+		if err := sg.verify(p.Environment, p, plain); err != nil {
+			clear(plain)
+			return nil, nil, err
+		}
+		if p.Sig != nil {
+			if err := sg.used(p.Environment, p.Sig.Seq); err != nil {
+				return nil, nil, err
+			}
+		}
 	}
 	return p, plain, nil
 }

@@ -59,9 +59,14 @@ type Merged struct {
 // both sides' files share that team.yaml still lists: a member removed on
 // either branch stays removed, and a file pushed with extra recipients
 // cannot widen who reads the merge. Every side is opened through OpenFile.
-func Merge(base, ours, theirs []byte, env string, id *crypt.Identity, t *team.Team) (*Merged, error) {
+//
+// In a signed project (sg not nil) each side must verify as a read would
+// (a base that does not is treated as absent, so no unverified value
+// reaches a conflict record), no side may be older than the base, and the
+// result is signed by the caller and sealed to the verified roster.
+func Merge(base, ours, theirs []byte, env string, id *crypt.Identity, t *team.Team, sg *Signed) (*Merged, error) {
 	open := func(data []byte) (*payload.Payload, error) {
-		p, plain, err := OpenFile(data, env, id)
+		p, plain, err := OpenFile(data, env, id, sg)
 		clear(plain)
 		return p, err
 	}
@@ -77,8 +82,14 @@ func Merge(base, ours, theirs []byte, env string, id *crypt.Identity, t *team.Te
 		return nil, &UnrelatedError{Env: env, OnlyTheirs: onlyIn(th, o)}
 	}
 	b, err := open(base)
+	if err != nil && sg != nil && errors.Is(err, ErrIntegrity) {
+		return nil, &UnrelatedError{Env: env, OnlyTheirs: onlyIn(th, o)}
+	}
 	if err != nil {
 		return nil, err
+	}
+	if sg != nil {
+		return mergeSigned(b, o, th, env, sg)
 	}
 	want, err := t.Recipients(env)
 	if err != nil {
@@ -167,4 +178,30 @@ func nameIn(t *team.Team, key string) string {
 		return n
 	}
 	return crypt.Short(key)
+}
+
+// mergeSigned merges verified sides of a signed environment and signs the
+// result for the verified roster's readers.
+func mergeSigned(b, o, th *payload.Payload, env string, sg *Signed) (*Merged, error) {
+	seq := func(p *payload.Payload) uint64 {
+		if p.Sig == nil {
+			return 0
+		}
+		return p.Sig.Seq
+	}
+	if seq(o) < seq(b) || seq(th) < seq(b) {
+		return nil, fmt.Errorf("%w: a side of the merge of %s is older than the version both branches started from", ErrIntegrity, env)
+	}
+	merged, conflicts := payload.Merge(b, o, th)
+	m := &Merged{Conflicts: conflicts, FromTheirs: changedFrom(o, merged)}
+	for _, c := range changedFrom(b, merged) {
+		if c[0] != '-' {
+			m.SinceBase = append(m.SinceBase, c[1:])
+		}
+	}
+	var err error
+	if m.File, err = sg.seal(env, merged, max(seq(o), seq(th))); err != nil {
+		return nil, err
+	}
+	return m, nil
 }

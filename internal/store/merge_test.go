@@ -35,14 +35,14 @@ func TestMergeKeepsAMemberRemovedOnEitherBranchRemoved(t *testing.T) {
 	changed := sealFor(t, both, "A", "1", "B", "2")            // a secret change on main
 	for name, sides := range map[string][2][]byte{"merge into main": {changed, offboarded}, "merge into the branch": {offboarded, changed}} {
 		t.Run(name, func(t *testing.T) {
-			m, err := Merge(base, sides[0], sides[1], "development", alice.id, tm)
+			m, err := Merge(base, sides[0], sides[1], "development", alice.id, tm, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, _, err := OpenFile(m.File, "development", dave.id); !errors.Is(err, ErrNotRecipient) {
+			if _, _, err := OpenFile(m.File, "development", dave.id, nil); !errors.Is(err, ErrNotRecipient) {
 				t.Fatalf("dave opens the merged file: %v", err)
 			}
-			p, _, err := OpenFile(m.File, "development", alice.id)
+			p, _, err := OpenFile(m.File, "development", alice.id, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -64,11 +64,11 @@ func TestMergeNeverAddsAReaderTeamYAMLDoesNotList(t *testing.T) {
 	base := sealFor(t, []string{alice.public}, "A", "1")
 	ours := sealFor(t, []string{alice.public}, "A", "1", "DB", "real-db")
 	forged := sealFor(t, []string{alice.public, mallory.public}, "A", "1", "X", "y")
-	m, err := Merge(base, ours, forged, "development", alice.id, tm)
+	m, err := Merge(base, ours, forged, "development", alice.id, tm, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := OpenFile(m.File, "development", mallory.id); !errors.Is(err, ErrNotRecipient) {
+	if _, _, err := OpenFile(m.File, "development", mallory.id, nil); !errors.Is(err, ErrNotRecipient) {
 		t.Fatalf("a pushed file with an extra recipient widened the merge: %v", err)
 	}
 	if len(m.NotAdded) != 1 {
@@ -92,11 +92,11 @@ func TestMergeNeverAddsAReaderEvenOneTeamYAMLLists(t *testing.T) {
 	mine := sealFor(t, []string{alice.public}, "A", "1", "NEW", "never-for-mallory")
 	for name, sides := range map[string][2][]byte{"merge": {mine, forged}, "rebase": {forged, mine}} {
 		t.Run(name, func(t *testing.T) {
-			m, err := Merge(base, sides[0], sides[1], "development", alice.id, tm)
+			m, err := Merge(base, sides[0], sides[1], "development", alice.id, tm, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, _, err := OpenFile(m.File, "development", mallory.id); !errors.Is(err, ErrNotRecipient) {
+			if _, _, err := OpenFile(m.File, "development", mallory.id, nil); !errors.Is(err, ErrNotRecipient) {
 				t.Fatalf("the merge was sealed to mallory: %v", err)
 			}
 			if !slices.Equal(m.NotAdded, []string{"mallory"}) {
@@ -113,7 +113,7 @@ func TestMergeRefusesTwoUnrelatedFiles(t *testing.T) {
 		Environments: []team.Environment{{Name: "development", Members: []string{"alice"}}}}
 	ours := sealFor(t, []string{alice.public}, "DB", "real")
 	forged := sealFor(t, []string{alice.public}, "DB", "real", "NODE_OPTIONS", "--require /tmp/x.js")
-	_, err := Merge(nil, ours, forged, "development", alice.id, tm)
+	_, err := Merge(nil, ours, forged, "development", alice.id, tm, nil)
 	var u *UnrelatedError
 	if !errors.As(err, &u) || !slices.Equal(u.OnlyTheirs, []string{"NODE_OPTIONS"}) {
 		t.Fatalf("Merge with no base = %v, want UnrelatedError listing NODE_OPTIONS", err)

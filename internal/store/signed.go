@@ -1,0 +1,247 @@
+package store
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/envsafe/envsafe/internal/atomicfile"
+	"github.com/envsafe/envsafe/internal/crypt"
+	"github.com/envsafe/envsafe/internal/hint"
+	"github.com/envsafe/envsafe/internal/payload"
+	"github.com/envsafe/envsafe/internal/trust"
+	"github.com/gofrs/flock"
+)
+
+// TeamSigFile holds a signed project's admin log and signed roster beside
+// team.yaml (see docs/design/trust.md). Its presence makes a project signed.
+const TeamSigFile = "team.sig"
+
+// ErrNotWriter means the caller may read a signed environment but not
+// write it (a read-only member such as CI, or not listed for it).
+var ErrNotWriter = errors.New("not a writer")
+
+// Signed is one command's view of a signed project: the roster verified
+// against this machine's pin and state, and the caller's place in it. Every
+// read of an environment verifies its signature against V; every write signs
+// as the caller and seals to exactly V's recipients.
+type Signed struct {
+	V *trust.Verified
+	// me is the caller's member name in the verified roster ("" if the
+	// caller is not in it); key is their signing key (nil if none).
+	me  string
+	key ed25519.PrivateKey
+	// state is what this machine learnt so far; states keeps it.
+	state  trust.State
+	states StateDir
+}
+
+// Me is the caller's member name in the verified roster, or "".
+func (sg *Signed) Me() string { return sg.me }
+
+// signed returns the project's verified signing context, loading it on
+// first use through LoadTrust; nil for an unsigned project. A signed
+// project whose trust cannot be loaded is an error, never an unsigned read.
+func (s *Store) signed() (*Signed, error) {
+	if s.sg != nil || !s.IsSigned() {
+		return s.sg, nil
+	}
+	if s.LoadTrust == nil {
+		return nil, hint.With(fmt.Errorf("%s is signed: %w", s.Root(), trust.ErrNotPinned), "run `envsafe trust pin PIN` with the pin an admin gives you")
+	}
+	sg, err := s.LoadTrust(s)
+	if err != nil {
+		return nil, err
+	}
+	s.sg = sg
+	return sg, nil
+}
+
+// SignedContext is the project's verified signing context (nil for an
+// unsigned project), for callers outside the store that open files
+// themselves: the merge driver, git's diff driver.
+func (s *Store) SignedContext() (*Signed, error) { return s.signed() }
+
+// Check verifies a payload opened without a context (a version shown by
+// git diff) against the verified roster, without recording anything: nil,
+// or why it must not be trusted.
+func (sg *Signed) Check(p *payload.Payload, plain []byte) error {
+	return sg.verify(p.Environment, p, plain)
+}
+
+// IsSigned reports whether the project has a signed roster.
+func (s *Store) IsSigned() bool {
+	_, err := os.Lstat(filepath.Join(s.Dir(), TeamSigFile))
+	return err == nil
+}
+
+// LoadSigned verifies team.sig against pin and what this machine recorded
+// for the project (states), and finds the caller (id) in the verified
+// roster. A missing pin is trust.ErrNotPinned; a roster that fails
+// verification wraps ErrIntegrity. What the verification taught (head
+// checkpoint, roster version) is recorded at once: it only ever rises.
+func (s *Store) LoadSigned(pin trust.Pin, states StateDir, id *crypt.Identity) (*Signed, error) {
+	rel := DirName + "/" + TeamSigFile
+	if pin.IsZero() {
+		return nil, hint.With(fmt.Errorf("%s is signed, but this machine has no pin for it: %w", s.Root(), trust.ErrNotPinned),
+			"ask an admin for the project's pin (`envsafe trust show` prints it) and run `envsafe trust pin PIN`; CI gets it as a `# envsafe-trust: PIN` line in its identity")
+	}
+	data, err := readLimited(filepath.Join(s.Dir(), TeamSigFile), trust.MaxTeamSigSize)
+	if err != nil {
+		return nil, hint.With(fmt.Errorf("%s: %w: %w", rel, ErrIntegrity, err), s.restoreHint(filepath.Join(s.Dir(), TeamSigFile)))
+	}
+	st, err := states.Load(pin.Project)
+	if err != nil {
+		return nil, err
+	}
+	v, err := trust.Verify(data, pin, st)
+	if err != nil {
+		return nil, hint.With(fmt.Errorf("%s: %w: %w", rel, ErrIntegrity, err),
+			"the signed roster does not verify against this machine's pin: do not use this checkout; find who changed "+rel+" (`git log -p -- "+rel+"`)")
+	}
+	if st, err = states.Raise(pin.Project, v.State()); err != nil {
+		return nil, err
+	}
+	sg := &Signed{V: v, state: st, states: states}
+	for _, m := range v.Roster.Team.Members {
+		if m.Recipient == id.Public() {
+			sg.me = m.Name
+		}
+	}
+	if key, err := id.SigningKey(); err == nil {
+		sg.key = key
+	}
+	return sg, nil
+}
+
+// verify checks a decrypted payload of env against the verified roster
+// (TRUST.md C.6): signed for this project by a writer of env, canonical,
+// not older than what this machine or the roster's floor allows. An
+// unsigned payload is accepted only for an environment the roster lists as
+// still unsigned (migration).
+func (sg *Signed) verify(env string, p *payload.Payload, plain []byte) error {
+	if p.Sig == nil {
+		for _, e := range sg.V.Roster.UnsignedOK {
+			if e == env {
+				return nil
+			}
+		}
+		return fmt.Errorf("%w: not signed, and the signed roster does not allow an unsigned %s", ErrIntegrity, trust.QuoteName(env))
+	}
+	canonical, err := p.Encode()
+	if err != nil || !bytes.Equal(canonical, plain) {
+		return fmt.Errorf("%w: the signed payload is not in canonical form", ErrIntegrity)
+	}
+	body, err := p.SigningBody()
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrIntegrity, err)
+	}
+	if err := trust.VerifyEnv(sg.V, sg.state, env, *p.Sig, body); err != nil {
+		return fmt.Errorf("%w: %w", ErrIntegrity, err)
+	}
+	return nil
+}
+
+// used records that env was read or written at seq.
+func (sg *Signed) used(env string, seq uint64) error {
+	st, err := sg.states.Raise(sg.V.Project, sg.state.Raise(env, seq))
+	if err == nil {
+		sg.state = st
+	}
+	return err
+}
+
+// seal signs p as the caller and encrypts it to env's readers in the
+// verified roster. fileSeq is the sequence of the verified file the write
+// starts from (0 for a new file).
+func (sg *Signed) seal(env string, p *payload.Payload, fileSeq uint64) ([]byte, error) {
+	if sg.me == "" || sg.key == nil {
+		return nil, hint.With(fmt.Errorf("%w of %s: you are not a member of the signed roster, or your identity cannot sign", ErrNotWriter, env),
+			"a writer of "+env+" has to make this change")
+	}
+	if err := sg.V.CheckWriter(env, sg.me); err != nil {
+		return nil, hint.With(fmt.Errorf("%w of %s: %w", ErrNotWriter, env, err), "a writer of "+env+" has to make this change; an admin can make you one")
+	}
+	readers, err := sg.V.Recipients(env)
+	if err != nil {
+		return nil, err
+	}
+	sig, err := trust.NewEnvSig(sg.V, sg.state, env, sg.me, sg.key, fileSeq)
+	if err != nil {
+		return nil, err
+	}
+	p.Sig = &sig
+	p.Recipients = readers
+	body, err := p.SigningBody()
+	if err != nil {
+		return nil, err
+	}
+	if p.Sig.Sig, err = trust.SignEnv(sg.key, body); err != nil {
+		return nil, err
+	}
+	file, err := SealFileTo(readers, env, p)
+	if err != nil {
+		return nil, err
+	}
+	return file, sg.used(env, sig.Seq)
+}
+
+// sealChanged seals p unless its plaintext (with the signature it was
+// read with) equals old: an unchanged environment is not rewritten.
+func (sg *Signed) sealChanged(env string, p *payload.Payload, old []byte) ([]byte, error) {
+	var fileSeq uint64
+	if p.Sig != nil {
+		fileSeq = p.Sig.Seq
+	}
+	if old != nil {
+		if plain, err := p.Encode(); err == nil && bytes.Equal(plain, old) {
+			return nil, nil
+		}
+	}
+	return sg.seal(env, p, fileSeq)
+}
+
+// StateDir is the folder where this machine keeps, per signed project, the
+// highest checkpoint, roster version and sequence numbers it has accepted
+// ($XDG_STATE_HOME/envsafe/trust). Writes are atomic, under a lock, and
+// only ever raise values, so two envsafe processes never lower each other's.
+type StateDir string
+
+func (d StateDir) path(project string) string { return filepath.Join(string(d), project+".json") }
+
+// Load returns what is recorded for project (the zero State if nothing).
+func (d StateDir) Load(project string) (trust.State, error) {
+	data, err := os.ReadFile(d.path(project))
+	if errors.Is(err, fs.ErrNotExist) {
+		return trust.State{}, nil
+	}
+	if err != nil {
+		return trust.State{}, fmt.Errorf("reading trust state: %w", err)
+	}
+	return trust.DecodeState(data)
+}
+
+// Raise merges st into what is recorded for project and returns the result.
+func (d StateDir) Raise(project string, st trust.State) (trust.State, error) {
+	if err := os.MkdirAll(string(d), 0o700); err != nil {
+		return trust.State{}, fmt.Errorf("trust state: %w", err)
+	}
+	l := flock.New(d.path(project)+".lock", flock.SetPermissions(0o600), flock.SetFlag(os.O_CREATE|os.O_RDONLY|noFollow))
+	if err := l.Lock(); err != nil {
+		return trust.State{}, fmt.Errorf("locking trust state: %w", err)
+	}
+	defer l.Unlock()
+	read := func() ([]byte, error) {
+		data, err := os.ReadFile(d.path(project))
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		return data, err
+	}
+	write := func(data []byte) error { return atomicfile.Write(d.path(project), data, 0o600) }
+	return trust.UpdateState(read, write, st)
+}
