@@ -115,7 +115,7 @@ var allowed = map[string][]string{
 	"internal/prompt":      {"internal/terminal"},
 	"internal/scan":        {"internal/hint", "internal/dotenv"},
 	"internal/store":       {"internal/atomicfile", "internal/crypt", "internal/hint", "internal/payload", "internal/team", "internal/trust"},
-	"internal/team":        {"internal/crypt"},
+	"internal/team":        {"internal/crypt", "internal/trust"},
 }
 
 func TestLayering(t *testing.T) {

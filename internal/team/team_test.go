@@ -56,7 +56,7 @@ environments:
 func TestMarshalRoundTrips(t *testing.T) {
 	tm := &Team{
 		Default:      "development",
-		Members:      []Member{{"alice", key(t, false)}, {"ci-prod", key(t, false)}},
+		Members:      []Member{{Name: "alice", Recipient: key(t, false)}, {Name: "ci-prod", Recipient: key(t, false)}},
 		Environments: []Environment{{"development", []string{"alice"}}, {"production", []string{"alice", "ci-prod"}}},
 	}
 	data, err := tm.Marshal()
@@ -79,7 +79,7 @@ func TestParseRefusesInconsistentFilesWithLine(t *testing.T) {
 	k, k2 := key(t, false), key(t, false)
 	cases := map[string]struct{ doc, want string }{
 		"no version":       {"members: {}\nenvironments: {dev: []}\n", "version is 0"},
-		"future version":   {"version: 2\nenvironments: {dev: []}\n", "version is 2"},
+		"future version":   {"version: 3\nenvironments: {dev: []}\n", "version is 3, this envsafe reads versions 1 to 2"},
 		"typo field":       {"version: 1\nmembrs: {}\n", "membrs"},
 		"unknown member":   {"version: 1\nmembers:\n  a: " + k + "\nenvironments:\n  dev: [a, b]\n", `line 5: environment "dev" lists "b"`},
 		"bad key":          {"version: 1\nmembers:\n  a: age1nope\nenvironments:\n  dev: [a]\n", "line 3"},
@@ -142,6 +142,12 @@ func TestNameRules(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	f.Add([]byte("version: 1\nmembers:\n  a: age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj\nenvironments:\n  dev: [a]\n"))
 	f.Add([]byte("version: 1\nenvironments: {dev: []}\n"))
+	// Version 2 shapes: a flow and a block member mapping, an ssh-ed25519
+	// member, read_only, admins.
+	sshRec, _ := sshKey(1)
+	f.Add([]byte("version: 2\nadmins: [a]\nmembers:\n  a: {recipient: age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj, sign: " + signKey(2) + "}\n" +
+		"  b:\n    recipient: age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq\n    read_only: true\n  c: {recipient: " + sshRec + " c@laptop}\n" +
+		"environments:\n  dev: [a, b, c]\nmax_age:\n  dev: 12w\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		tm, err := Parse(data)
 		if err != nil {
