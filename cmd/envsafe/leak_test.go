@@ -460,6 +460,18 @@ esac`)
 		t.Fatal(err)
 	}
 
+	// Signed environments, last: the project stays signed afterwards.
+	run(anyFailure, "trust", "show")
+	run(anyFailure, "trust", "apply")
+	run(anyFailure, "trust", "pin", "envsafe-trust:1:not-a-pin")
+	run(0, "trust", "init", "--yes")
+	run(anyFailure, "trust", "init", "--yes")
+	pin := strings.TrimSpace(run(0, "trust", "show").stdout)
+	run(0, "trust", "pin", pin)
+	run(0, "trust", "apply")
+	lt.do(leakStep{args: []string{"get", "API_KEY"}, want: 0, values: true})
+	lt.do(leakStep{args: []string{"set", "SIGNED"}, stdin: lt.secret("signed"), want: 0})
+
 	// --help for every command.
 	for path := range lt.tree {
 		run(0, append(strings.Fields(path), "--help")...)

@@ -7,6 +7,7 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"syscall"
@@ -58,6 +59,7 @@ func run() int {
 		SelfCommand: gitexec.SelfCommand,
 		Version:     buildVersion(),
 		Audit:       audit.New(audit.DefaultDir(runtime.GOOS, os.Getenv)),
+		TrustStates: trustStates(),
 	}
 	return commands.Main(ctx, os.Args, d)
 }
@@ -108,4 +110,14 @@ func shortLived(args []string) bool {
 		return true
 	}
 	return false
+}
+
+// trustStates is where this machine records what it verified of signed
+// projects: beside the audit log, in the user's state folder.
+func trustStates() string {
+	dir, err := audit.DefaultDir(runtime.GOOS, os.Getenv)
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "trust")
 }

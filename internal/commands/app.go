@@ -85,6 +85,7 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 no access, 4 no identity,
 			newAuditCmd(d),
 			newGitCmd(d),
 			newIdentityCmd(d),
+			newTrustCmd(d),
 			newVersionCmd(d),
 		},
 	}

@@ -59,6 +59,9 @@ type Deps struct {
 	// Audit is the local log every decryption is appended to (see
 	// auditlog.go); nil keeps none.
 	Audit *audit.Log
+	// TrustStates is the folder where this machine records what it
+	// verified of signed projects (pins, sequence numbers).
+	TrustStates string
 }
 
 // gitStream runs git through GitStream, or through Git where that is all
@@ -103,6 +106,7 @@ func (d *Deps) project(sc auditScope) (*store.Store, error) {
 	if d.Git != nil {
 		s.Committed = func(env string) *team.Team { return committedTeam(d, s, env) }
 	}
+	s.LoadTrust = d.loadTrust
 	return s, nil
 }
 

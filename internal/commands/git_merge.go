@@ -77,6 +77,11 @@ func runGitMerge(ctx context.Context, d *Deps, basePath, oursPath, theirsPath, p
 	if err := atomicfile.Write(resolvePath(d, oursPath), m.File, 0o644); err != nil {
 		return err
 	}
+	if sg != nil {
+		if err := sg.Commit(); err != nil {
+			return err
+		}
+	}
 	if len(m.Dropped) > 0 {
 		d.say("envsafe: %s: no longer readable by %s (removed on one branch)", path, strings.Join(m.Dropped, ", "))
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/envsafe/envsafe/internal/trust"
 	"github.com/urfave/cli/v2"
 )
 
@@ -14,20 +15,35 @@ func newIdentityShowCmd(d *Deps) *cli.Command {
 		Description: `Uses the same identity decryption would: ENVSAFE_IDENTITY, then
 ENVSAFE_IDENTITY_FILE, then the keychain. Where it came from goes to stderr.
 
+With --sign it prints your public signing key instead, derived from your
+identity: what a signed project's admin adds with ` + "`member add --sign`" + `.
+
 Examples:
-   envsafe identity show | pbcopy      (then send it to a teammate)`,
+   envsafe identity show | pbcopy      (then send it to a teammate)
+   envsafe identity show --sign`,
+		Flags: []cli.Flag{&cli.BoolFlag{Name: "sign", Usage: "print your public signing key (signed projects)"}},
 		Action: func(c *cli.Context) error {
-			return runIdentityShow(c.Context, d)
+			return runIdentityShow(c.Context, d, c.Bool("sign"))
 		},
 	}
 }
 
-func runIdentityShow(ctx context.Context, d *Deps) error {
+func runIdentityShow(ctx context.Context, d *Deps, sign bool) error {
 	id, err := d.identity(ctx)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(d.Stdout, id.Public())
+	shown := id.Public()
+	if sign {
+		key, err := id.SigningKey()
+		if err != nil {
+			return err
+		}
+		shown = trust.PublicKeyText(key)
+	}
+	if _, err := fmt.Fprintln(d.Stdout, shown); err != nil {
+		return err
+	}
 	d.say("(from %s)", id.Source)
 	return nil
 }

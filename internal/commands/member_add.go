@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -18,6 +19,10 @@ type memberAddOpts struct {
 	recipient string
 	envs      []string
 	yes       bool
+	// sign is the member's public signing key and readOnly marks a
+	// machine member, in a signed project.
+	sign     string
+	readOnly bool
 }
 
 func newMemberAddCmd(d *Deps) *cli.Command {
@@ -37,12 +42,14 @@ Examples:
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "environment to grant (repeatable; default: team.yaml's default)"},
 			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation"},
+			&cli.StringFlag{Name: "sign", Usage: "their public signing `KEY` (signed projects; `envsafe identity show --sign` prints it)"},
+			&cli.BoolFlag{Name: "read-only", Usage: "a reader that never writes, such as CI (signed projects)"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 2 {
 				return usagef("member add", "member add takes NAME and RECIPIENT (quote an SSH key), got %d arguments", c.NArg())
 			}
-			return runMemberAdd(c.Context, d, memberAddOpts{name: c.Args().Get(0), recipient: c.Args().Get(1), envs: splitList(strings.Join(c.StringSlice("env"), ",")), yes: c.Bool("yes")})
+			return runMemberAdd(c.Context, d, memberAddOpts{name: c.Args().Get(0), recipient: c.Args().Get(1), envs: splitList(strings.Join(c.StringSlice("env"), ",")), yes: c.Bool("yes"), sign: c.String("sign"), readOnly: c.Bool("read-only")})
 		},
 	}
 }
@@ -81,9 +88,12 @@ func runMemberAdd(ctx context.Context, d *Deps, o memberAddOpts) error {
 		return nil
 	}
 	d.say("Adding %s (%s). Who can read what, once re-encrypted:", o.name, identity.Short(recipient))
-	access := accessAdd(o.name, recipient, gains)
+	access := accessAdd(team.Member{Name: o.name, Recipient: recipient, Sign: o.sign, ReadOnly: o.readOnly}, gains)
 	access.Review = d.reviewAccess("member add", fmt.Sprintf("Re-encrypt %s to add %s", strings.Join(gains, ", "), o.name), o.yes)
 	_, done, err := s.ChangeAccess(ctx, id.Identity, access)
+	if errors.Is(err, store.ErrProposal) {
+		return d.proposed()
+	}
 	if err != nil {
 		return onlyMembersCanGrant(err, gains, "envsafe member add "+o.name+" KEY -e "+strings.Join(gains, " -e "))
 	}
@@ -104,14 +114,15 @@ func checkNewMember(t *team.Team, name, recipient string) error {
 	return nil
 }
 
-func accessAdd(name, recipient string, envs []string) store.Access {
+func accessAdd(m team.Member, envs []string) store.Access {
+	name, recipient := m.Name, m.Recipient
 	return store.Access{
 		Change: func(t *team.Team) error {
 			if err := checkNewMember(t, name, recipient); err != nil {
 				return err
 			}
 			if _, ok := t.Member(name); !ok {
-				t.Members = append(t.Members, team.Member{Name: name, Recipient: recipient})
+				t.Members = append(t.Members, m)
 			}
 			for _, env := range envs {
 				e, ok := t.Env(env)

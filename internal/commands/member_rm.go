@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -57,6 +58,9 @@ func runMemberRm(ctx context.Context, d *Deps, name string, yes bool) error {
 		Reencrypt: func(*team.Team) []string { return envs },
 		Review:    d.reviewAccess("member rm", "Remove "+name+" and re-encrypt "+orNone(envs), yes),
 	})
+	if errors.Is(err, store.ErrProposal) {
+		return d.proposed()
+	}
 	if err != nil {
 		return onlyMembersCanGrant(err, envs, "envsafe member rm "+name)
 	}

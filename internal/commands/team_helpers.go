@@ -122,3 +122,11 @@ func committedTeam(d *Deps, s *store.Store, env string) *team.Team {
 	}
 	return t
 }
+
+// proposed tells a non-admin of a signed project that their change of who
+// reads what is in team.yaml only, waiting for an admin's signature.
+func (d *Deps) proposed() error {
+	d.say("You are not an admin of this signed project: the change is written to team.yaml as a proposal, and no file was re-encrypted.")
+	d.say("Commit team.yaml; an admin reviews it and signs it with `envsafe trust apply`.")
+	return nil
+}

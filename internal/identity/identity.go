@@ -40,6 +40,25 @@ type Resolved struct {
 	*crypt.Identity
 	// Source says where the identity was found, for status output.
 	Source string
+	// TrustPin is the pin of a signed project carried in the identity's
+	// text as a `# envsafe-trust: PIN` comment line (age ignores comments),
+	// so that CI verifies with nothing but its identity secret; "" if none.
+	TrustPin string
+}
+
+// TrustPinPrefix starts the comment line that carries a pin in an
+// identity's text.
+const TrustPinPrefix = "# envsafe-trust:"
+
+// pinComment returns the pin of the first `# envsafe-trust:` line of an
+// identity's text, or "".
+func pinComment(text string) string {
+	for _, line := range strings.Split(text, "\n") {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), TrustPinPrefix); ok {
+			return strings.TrimSpace(rest)
+		}
+	}
+	return ""
 }
 
 // useEnvHint is the advice for any machine without a keychain.
@@ -59,19 +78,19 @@ func Resolve(ctx context.Context, lookupEnv func(string) (string, bool), kc keyc
 			return nil, hint.With(fmt.Errorf("%w: %s: %w", ErrNoIdentity, EnvIdentity, err),
 				"set it to the output of `envsafe identity export` (an AGE-SECRET-KEY-... line)")
 		}
-		return &Resolved{Identity: id, Source: EnvIdentity}, nil
+		return &Resolved{Identity: id, Source: EnvIdentity, TrustPin: pinComment(text)}, nil
 	}
 	if path, ok := lookupEnv(EnvIdentityFile); ok {
 		if strings.TrimSpace(path) == "" {
 			return nil, hint.With(fmt.Errorf("%w: %s is set but empty", ErrNoIdentity, EnvIdentityFile),
 				"set it to the path of an age identity file, or unset it to use the keychain")
 		}
-		id, err := ReadFile(path)
+		id, data, err := readFile(path)
 		if err != nil {
 			return nil, hint.With(fmt.Errorf("%w: %s: %w", ErrNoIdentity, EnvIdentityFile, err),
 				"point it at a file made by `envsafe identity new --file` or age-keygen, or unset it")
 		}
-		return &Resolved{Identity: id, Source: EnvIdentityFile + " (" + path + ")"}, nil
+		return &Resolved{Identity: id, Source: EnvIdentityFile + " (" + path + ")", TrustPin: pinComment(string(data))}, nil
 	}
 	text, err := kc.Get(ctx, KeychainAccount)
 	switch {
@@ -88,25 +107,31 @@ func Resolve(ctx context.Context, lookupEnv func(string) (string, bool), kc keyc
 		return nil, hint.With(fmt.Errorf("%w: the keychain entry %s/%s does not hold an age identity", ErrNoIdentity, keychain.Service, KeychainAccount),
 			"replace it: `envsafe identity rm --yes`, then `envsafe identity import FILE` from your backup")
 	}
-	return &Resolved{Identity: id, Source: "keychain (" + kc.Backend() + ")"}, nil
+	return &Resolved{Identity: id, Source: "keychain (" + kc.Backend() + ")", TrustPin: pinComment(text)}, nil
 }
 
 // ReadFile loads an identity file: age-keygen output or an unencrypted
 // OpenSSH private key.
 func ReadFile(path string) (*crypt.Identity, error) {
+	id, _, err := readFile(path)
+	return id, err
+}
+
+func readFile(path string) (*crypt.Identity, []byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(data) > maxFileSize {
-		return nil, fmt.Errorf("%s is too large to be an identity file", path)
+		return nil, nil, fmt.Errorf("%s is too large to be an identity file", path)
 	}
-	return crypt.ParseIdentity(data)
+	id, err := crypt.ParseIdentity(data)
+	return id, data, err
 }
 
 // Normalize checks age-keygen output and returns just its key lines, the

@@ -54,6 +54,13 @@ func (s *Store) ChangeAccess(ctx context.Context, id *crypt.Identity, a Access) 
 	if err != nil {
 		return nil, nil, err
 	}
+	sg, err := s.signed()
+	if err != nil {
+		return nil, nil, err
+	}
+	if sg != nil {
+		return s.changeSigned(sg, t, id, a, data)
+	}
 	var envs []string
 	if a.Reencrypt != nil {
 		envs = a.Reencrypt(t)

@@ -38,6 +38,10 @@ type Signed struct {
 	// state is what this machine learnt so far; states keeps it.
 	state  trust.State
 	states StateDir
+	// raw is team.sig as verified, for signing the next roster under it.
+	raw []byte
+	// pending are the writes sealed but not yet committed to the state.
+	pending []written
 }
 
 // Me is the caller's member name in the verified roster, or "".
@@ -51,7 +55,7 @@ func (s *Store) signed() (*Signed, error) {
 		return s.sg, nil
 	}
 	if s.LoadTrust == nil {
-		return nil, hint.With(fmt.Errorf("%s is signed: %w", s.Root(), trust.ErrNotPinned), "run `envsafe trust pin PIN` with the pin an admin gives you")
+		return nil, hint.With(fmt.Errorf("%s is signed: %w: %w", s.Root(), ErrIntegrity, trust.ErrNotPinned), "run `envsafe trust pin PIN` with the pin an admin gives you")
 	}
 	sg, err := s.LoadTrust(s)
 	if err != nil {
@@ -87,7 +91,7 @@ func (s *Store) IsSigned() bool {
 func (s *Store) LoadSigned(pin trust.Pin, states StateDir, id *crypt.Identity) (*Signed, error) {
 	rel := DirName + "/" + TeamSigFile
 	if pin.IsZero() {
-		return nil, hint.With(fmt.Errorf("%s is signed, but this machine has no pin for it: %w", s.Root(), trust.ErrNotPinned),
+		return nil, hint.With(fmt.Errorf("%s is signed, but this machine has no pin for it: %w: %w", s.Root(), ErrIntegrity, trust.ErrNotPinned),
 			"ask an admin for the project's pin (`envsafe trust show` prints it) and run `envsafe trust pin PIN`; CI gets it as a `# envsafe-trust: PIN` line in its identity")
 	}
 	data, err := readLimited(filepath.Join(s.Dir(), TeamSigFile), trust.MaxTeamSigSize)
@@ -106,7 +110,7 @@ func (s *Store) LoadSigned(pin trust.Pin, states StateDir, id *crypt.Identity) (
 	if st, err = states.Raise(pin.Project, v.State()); err != nil {
 		return nil, err
 	}
-	sg := &Signed{V: v, state: st, states: states}
+	sg := &Signed{V: v, state: st, states: states, raw: data}
 	for _, m := range v.Roster.Team.Members {
 		if m.Recipient == id.Public() {
 			sg.me = m.Name
@@ -187,7 +191,30 @@ func (sg *Signed) seal(env string, p *payload.Payload, fileSeq uint64) ([]byte, 
 	if err != nil {
 		return nil, err
 	}
-	return file, sg.used(env, sig.Seq)
+	// Recorded only once the file is written (Commit): a write that fails
+	// must not make the current file read as older than one "used".
+	sg.pending = append(sg.pending, written{env, sig.Seq})
+	return file, nil
+}
+
+type written struct {
+	env string
+	seq uint64
+}
+
+// Commit records, once the files sealed since the last Commit are written,
+// their sequence numbers and the roster version in this machine's state.
+func (sg *Signed) Commit() error {
+	st := sg.state
+	for _, w := range sg.pending {
+		st = st.Raise(w.env, w.seq)
+	}
+	st, err := sg.states.Raise(sg.V.Project, st)
+	if err != nil {
+		return err
+	}
+	sg.state, sg.pending = st, nil
+	return nil
 }
 
 // sealChanged seals p unless its plaintext (with the signature it was

@@ -256,7 +256,13 @@ func (s *Store) write(t *team.Team, env string, p *payload.Payload, old []byte) 
 	if err != nil || file == nil {
 		return false, err
 	}
-	return true, atomicfile.Write(s.EnvPath(env), file, 0o644)
+	if err := atomicfile.Write(s.EnvPath(env), file, 0o644); err != nil {
+		return false, err
+	}
+	if sg != nil {
+		return true, sg.Commit()
+	}
+	return true, nil
 }
 
 // read returns the payload and the exact plaintext it came from (nil when

@@ -1,0 +1,313 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/envsafe/envsafe/internal/hint"
+	"github.com/envsafe/envsafe/internal/identity"
+	"github.com/envsafe/envsafe/internal/store"
+	"github.com/envsafe/envsafe/internal/team"
+	"github.com/envsafe/envsafe/internal/trust"
+	"github.com/urfave/cli/v2"
+)
+
+// EnvTrust names the variable that may carry a signed project's pin (CI).
+const EnvTrust = "ENVSAFE_TRUST"
+
+// gitBinding is the git config key that binds a clone to a signed
+// project's id, so that a team.sig with another genesis is refused here.
+const gitBinding = "envsafe.project"
+
+func newTrustCmd(d *Deps) *cli.Command {
+	return &cli.Command{
+		Name:  "trust",
+		Usage: "signed environments: pin this clone to a project's signed roster, show its pin",
+		Description: `A signed project (one with .envsafe/team.sig) has every environment file
+signed by a writer, checked against a roster its admins signed. This
+machine checks them against a pin: the project's id, a checkpoint of its
+admin log and a minimum roster version, given by an admin over another
+channel than the repository (see docs/design/trust.md).
+
+Examples:
+   envsafe trust pin envsafe-trust:1:3f2a...:0:3f2a...:1
+   envsafe trust show`,
+		Subcommands: []*cli.Command{
+			{
+				Name:  "init",
+				Usage: "sign this project: you become its first admin",
+				Description: `Writes .envsafe/team.sig (the admin log and the signed roster, version 1,
+from team.yaml) and signs every environment you can read, vouching for
+what it holds now. Environments you cannot read stay readable unsigned until
+one of their writers signs them. Prints the pin to give members and CI.
+
+Examples:
+   envsafe trust init --yes && git add .envsafe && git commit -m "envsafe: signed"`,
+				Flags:  []cli.Flag{&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation"}},
+				Action: func(c *cli.Context) error { return runTrustInit(c.Context, d, c.Bool("yes")) },
+			},
+			{
+				Name:  "apply",
+				Usage: "sign team.yaml's changes as the next roster version (admins)",
+				Description: `Shows how team.yaml (the proposal) differs from the signed roster, asks,
+then signs it and re-encrypts the environments whose readers change.
+
+Examples:
+   envsafe trust apply`,
+				Flags:  []cli.Flag{&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation"}},
+				Action: func(c *cli.Context) error { return runTrustApply(c.Context, d, c.Bool("yes")) },
+			},
+			{
+				Name:      "pin",
+				Usage:     "trust this project's signed roster from the pin an admin gave you",
+				ArgsUsage: "PIN",
+				Description: `Records the pin in this machine's state and binds this clone to the
+project, then verifies the roster now.
+
+Examples:
+   envsafe trust pin envsafe-trust:1:3f2a...:0:3f2a...:1`,
+				Action: func(c *cli.Context) error {
+					if c.NArg() != 1 {
+						return usagef("trust pin", "trust pin takes one PIN (from `envsafe trust show` on an admin's machine)")
+					}
+					return runTrustPin(c.Context, d, c.Args().First())
+				},
+			},
+			{
+				Name:  "show",
+				Usage: "print the pin members and CI use to verify this project",
+				Description: `Examples:
+   envsafe trust show`,
+				Action: func(c *cli.Context) error { return runTrustShow(c.Context, d) },
+			},
+		},
+	}
+}
+
+func runTrustInit(ctx context.Context, d *Deps, yes bool) error {
+	s, t, id, err := d.openTeam(ctx, audited("trust init"))
+	if err != nil {
+		return err
+	}
+	d.say("Signing %s: you become its first admin and vouch for what %s hold now.", s.Root(), strings.Join(t.EnvNames(), ", "))
+	if err := d.confirm("trust init", "Sign this project", yes); err != nil {
+		return err
+	}
+	pin, signed, unsigned, err := s.InitTrust(ctx, id.Identity, store.StateDir(d.TrustStates), d.Now())
+	if err != nil {
+		return err
+	}
+	if d.Git != nil {
+		d.Git(s.Root(), "config", "--local", gitBinding, pin.Project)
+	}
+	if _, err := fmt.Fprintln(d.Stdout, pin.String()); err != nil {
+		return err
+	}
+	d.say("Signed %s (sequence 1). Commit .envsafe/ and push.", orNone(signed))
+	if len(unsigned) > 0 {
+		d.say("Still unsigned (you cannot read them): %s; a writer of each signs it with any write.", strings.Join(unsigned, ", "))
+	}
+	d.say("Give each member the pin above over another channel than git: they run `envsafe trust pin PIN`.")
+	d.say("CI: add the line `%s %s` to its identity secret.", identity.TrustPinPrefix, pin)
+	return nil
+}
+
+func runTrustApply(ctx context.Context, d *Deps, yes bool) error {
+	s, t, id, err := d.openTeam(ctx, audited("trust apply"))
+	if err != nil {
+		return err
+	}
+	sg, err := s.SignedContext()
+	if err != nil {
+		return err
+	}
+	if sg == nil {
+		return hint.With(fmt.Errorf("%s has no signed roster", s.Root()), "sign it first with `envsafe trust init`")
+	}
+	diff := t.Diff(sg.V.Roster.Team)
+	if len(diff) == 0 {
+		d.say("team.yaml matches the signed roster (version %d): nothing to apply.", sg.V.Roster.Version)
+		return nil
+	}
+	d.say("team.yaml differs from the signed roster (version %d):", sg.V.Roster.Version)
+	for _, line := range diff {
+		d.say("  %s", line)
+	}
+	var envs []string
+	for _, env := range t.EnvNames() {
+		want, _ := sg.V.Recipients(env)
+		if now := teamKeys(t, env); !slices.Equal(now, want) {
+			envs = append(envs, env)
+		}
+	}
+	_, done, err := s.ChangeAccess(ctx, id.Identity, store.Access{
+		Reencrypt: func(*team.Team) []string { return envs },
+		Review:    d.reviewAccess("trust apply", fmt.Sprintf("Sign roster version %d", sg.V.Roster.Version+1), yes),
+	})
+	if err != nil {
+		return err
+	}
+	d.say("Signed roster version %d; re-encrypted %s. Commit .envsafe/ and push.", sg.V.Roster.Version+1, orNone(done))
+	return nil
+}
+
+// teamKeys lists the recipients team.yaml gives env.
+func teamKeys(t *team.Team, env string) []string {
+	rs, _ := t.Recipients(env)
+	keys := make([]string, len(rs))
+	for i, r := range rs {
+		keys[i] = r.String()
+	}
+	return keys
+}
+
+func runTrustPin(ctx context.Context, d *Deps, text string) error {
+	pin, err := trust.ParsePin(strings.TrimSpace(text))
+	if err != nil {
+		return usagef("trust pin", "%v", err)
+	}
+	s, id, err := d.openProject(ctx, audited("trust pin"))
+	if err != nil {
+		return err
+	}
+	if !s.IsSigned() {
+		return hint.With(fmt.Errorf("%s has no signed roster (.envsafe/team.sig)", s.Root()), "pull the branch that has it, or ask an admin to sign the project")
+	}
+	if bound := d.boundProject(s); bound != "" && bound != pin.Project {
+		return hint.With(fmt.Errorf("%w: this clone is bound to project %s, the pin is for %s", trust.ErrOtherProject, short(bound), short(pin.Project)),
+			"if the project really was started again, ask an admin why; envsafe never re-pins silently")
+	}
+	states := store.StateDir(d.TrustStates)
+	if _, err := states.Raise(pin.Project, trust.State{Checkpoint: pin.Checkpoint, RosterVersion: pin.MinRoster}); err != nil {
+		return err
+	}
+	sg, err := s.LoadSigned(pin, states, id.Identity)
+	if err != nil {
+		return err
+	}
+	if d.Git != nil {
+		if out, err := d.Git(s.Root(), "config", "--local", gitBinding, pin.Project); err != nil {
+			return fmt.Errorf("binding this clone (git config %s): %w: %s", gitBinding, err, strings.TrimSpace(string(out)))
+		}
+	}
+	d.say("Pinned %s to project %s: signed roster version %d verified (admins: %s).", s.Root(), short(pin.Project), sg.V.Roster.Version, adminNames(sg.V))
+	for _, w := range sg.V.Warnings {
+		d.warn("%s", w)
+	}
+	return nil
+}
+
+func runTrustShow(ctx context.Context, d *Deps) error {
+	s, err := d.project(audited("trust show"))
+	if err != nil {
+		return err
+	}
+	if !s.IsSigned() {
+		return hint.With(fmt.Errorf("%s has no signed roster (.envsafe/team.sig)", s.Root()), "signatures are not checked in this project")
+	}
+	sg, err := s.SignedContext()
+	if err != nil {
+		return err
+	}
+	pin := sg.V.Pin().String()
+	if _, err := fmt.Fprintln(d.Stdout, pin); err != nil {
+		return err
+	}
+	d.say("Members: `envsafe trust pin %s`.", pin)
+	d.say("CI: add the line `%s %s` to its identity secret.", identity.TrustPinPrefix, pin)
+	return nil
+}
+
+// trustPin finds the pin for a signed project: ENVSAFE_TRUST or the
+// identity's `# envsafe-trust:` line (CI), else the clone's binding with
+// what this machine recorded for that project (members). Two different
+// explicit pins, or a pin for another project than the clone is bound to,
+// are refused: a pushed .envrc must not be able to re-pin a clone.
+func (d *Deps) trustPin(s *store.Store, id *identity.Resolved) (trust.Pin, error) {
+	var explicit []string
+	if v := strings.TrimSpace(d.getenv(EnvTrust)); v != "" {
+		explicit = append(explicit, v)
+	}
+	if id.TrustPin != "" {
+		explicit = append(explicit, id.TrustPin)
+	}
+	var pin trust.Pin
+	for i, text := range explicit {
+		p, err := trust.ParsePin(text)
+		if err != nil {
+			return trust.Pin{}, hint.With(fmt.Errorf("%w: %w", store.ErrIntegrity, err), "check "+EnvTrust+" and the identity's "+identity.TrustPinPrefix+" line")
+		}
+		if i > 0 && p != pin {
+			return trust.Pin{}, hint.With(fmt.Errorf("%w: %s and the identity's %s line give different pins", store.ErrIntegrity, EnvTrust, identity.TrustPinPrefix), "keep one of them")
+		}
+		pin = p
+	}
+	bound := d.boundProject(s)
+	switch {
+	case !pin.IsZero() && bound != "" && bound != pin.Project:
+		return trust.Pin{}, fmt.Errorf("%w: %w: this clone is bound to project %s, the pin given is for %s", store.ErrIntegrity, trust.ErrOtherProject, short(bound), short(pin.Project))
+	case !pin.IsZero():
+		return pin, nil
+	case bound == "":
+		return trust.Pin{}, nil
+	}
+	st, err := store.StateDir(d.TrustStates).Load(bound)
+	if err != nil || st.Checkpoint.IsZero() {
+		return trust.Pin{}, err
+	}
+	return trust.Pin{Project: bound, Checkpoint: st.Checkpoint, MinRoster: st.RosterVersion}, nil
+}
+
+// boundProject is the project id this clone is bound to ("" if none).
+func (d *Deps) boundProject(s *store.Store) string {
+	if d.Git == nil {
+		return ""
+	}
+	out, err := d.Git(s.Root(), "config", "--local", "--get", gitBinding)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// loadTrust is the store's LoadTrust: this machine's pin and state for the
+// project, and the caller's identity.
+func (d *Deps) loadTrust(s *store.Store) (*store.Signed, error) {
+	if d.TrustStates == "" {
+		return nil, errors.New("no folder for trust state (set XDG_STATE_HOME or HOME)")
+	}
+	id, err := d.identity(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	pin, err := d.trustPin(s, id)
+	if err != nil {
+		return nil, err
+	}
+	sg, err := s.LoadSigned(pin, store.StateDir(d.TrustStates), id.Identity)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range sg.V.Warnings {
+		d.warn("%s", w)
+	}
+	return sg, nil
+}
+
+func adminNames(v *trust.Verified) string {
+	var names []string
+	for _, a := range v.Admins {
+		names = append(names, trust.QuoteName(a.Name))
+	}
+	return strings.Join(names, ", ")
+}
+
+func short(project string) string {
+	if len(project) > 12 {
+		return project[:12]
+	}
+	return project
+}
