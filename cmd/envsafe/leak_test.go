@@ -469,6 +469,8 @@ esac`)
 	pin := strings.TrimSpace(run(0, "trust", "show").stdout)
 	run(0, "trust", "pin", pin)
 	run(0, "trust", "apply")
+	run(0, "trust", "forget", "-e", "development")
+	run(anyFailure, "trust", "forget", "-e", "no such")
 	lt.do(leakStep{args: []string{"get", "API_KEY"}, want: 0, values: true})
 	lt.do(leakStep{args: []string{"set", "SIGNED"}, stdin: lt.secret("signed"), want: 0})
 

@@ -63,6 +63,12 @@ func runGitMerge(ctx context.Context, d *Deps, basePath, oursPath, theirsPath, p
 		}
 		sides[i] = data
 	}
+	if sg != nil && replayed(d, s.Root(), resolvePath(d, theirsPath), path) {
+		// Theirs is a version this branch already had: it brings nothing
+		// new, only, perhaps, old values back. Ours stays as it is.
+		d.say("envsafe: %s: the other side is an older version already in this branch's history: keeping yours", path)
+		return nil
+	}
 	m, err := store.Merge(sides[0], sides[1], sides[2], env, id.Identity, t, sg)
 	var unrelated *store.UnrelatedError
 	switch {
@@ -124,4 +130,19 @@ func unrelatedConflict(path, env string, onlyTheirs []string) error {
 	}
 	return hint.With(fmt.Errorf("%w: %s was created on both branches, so envsafe will not merge them by name (%s); your version is kept", errMergeConflict, path, what),
 		"find out who wrote the other one (`git log --all -- "+path+"`); to keep yours: `git checkout --ours "+path+" && git add "+path+"`; add any real secret from theirs with `envsafe set NAME -e "+env+"`")
+}
+
+// replayed reports whether the file at theirs is, byte for byte, a version
+// of path already in HEAD's history.
+func replayed(d *Deps, root, theirs, path string) bool {
+	if d.Git == nil {
+		return false
+	}
+	blob, err := d.Git(root, "hash-object", "--", theirs)
+	if err != nil {
+		return false
+	}
+	id := strings.TrimSpace(string(blob))
+	hist, err := d.Git(root, "log", "--raw", "--no-abbrev", "--format=", "HEAD", "--", path)
+	return err == nil && id != "" && strings.Contains(string(hist), " "+id+" ")
 }

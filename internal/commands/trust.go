@@ -77,6 +77,20 @@ Examples:
 				},
 			},
 			{
+				Name:  "forget",
+				Usage: "accept an older version of an environment again on this machine",
+				Description: `envsafe refuses an environment file older than one this machine already
+used: an old file is where a revoked password lives. After you threw away
+newer versions that were never pushed (git checkout, git stash), forget
+lowers what this machine remembers for that environment, once. The roster's
+floor still holds.
+
+Examples:
+   envsafe trust forget -e production`,
+				Flags:  []cli.Flag{envFlag()},
+				Action: func(c *cli.Context) error { return runTrustForget(c.Context, d, c.String("env")) },
+			},
+			{
 				Name:  "show",
 				Usage: "print the pin members and CI use to verify this project",
 				Description: `Examples:
@@ -197,6 +211,22 @@ func runTrustPin(ctx context.Context, d *Deps, text string) error {
 	for _, w := range sg.V.Warnings {
 		d.warn("%s", w)
 	}
+	return nil
+}
+
+func runTrustForget(ctx context.Context, d *Deps, envFlag string) error {
+	s, env, _, err := d.open(ctx, envFlag, audited("trust forget"))
+	if err != nil {
+		return err
+	}
+	project := d.boundProject(s)
+	if project == "" {
+		return hint.With(fmt.Errorf("%s is not bound to a signed project", s.Root()), "`envsafe trust pin PIN` binds it")
+	}
+	if err := store.StateDir(d.TrustStates).Forget(project, env); err != nil {
+		return err
+	}
+	d.warn("this machine now accepts the current %s again, even if it is older than one it used: check it is the version you mean (`git log -- .envsafe/%s.age`)", env, env)
 	return nil
 }
 

@@ -24,16 +24,23 @@ func Merge(base, ours, theirs *Payload) (*Payload, []string) {
 		o, ook := ours.Secrets[name]
 		t, tok := theirs.Secrets[name]
 		same := func(aok bool, a Secret, cok bool, c Secret) bool { return aok == cok && (!aok || a.Value == c.Value) }
+		// A side is unchanged from the base only if its value and the time
+		// it was set are the base's: a value changed and changed back (a
+		// revoked password restored by a replayed file) is a change, and
+		// so a conflict, not a silent take of the other side.
+		unchanged := func(aok bool, a Secret) bool {
+			return same(aok, a, bok, b) && (!aok || a.Updated.Equal(b.Updated))
+		}
 		switch {
 		case same(ook, o, tok, t):
 			if ook {
 				out.Secrets[name] = o
 			}
-		case same(ook, o, bok, b):
+		case unchanged(ook, o):
 			if tok {
 				out.Secrets[name] = t
 			}
-		case same(tok, t, bok, b):
+		case unchanged(tok, t):
 			if ook {
 				out.Secrets[name] = o
 			}

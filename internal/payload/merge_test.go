@@ -3,6 +3,7 @@ package payload
 import (
 	"reflect"
 	"testing"
+	"time"
 )
 
 func env(kv ...string) *Payload {
@@ -74,5 +75,21 @@ func TestMergeWithoutBaseAndBothAdded(t *testing.T) {
 	got, conflicts := Merge(nil, env("A", "1", "B", "x"), env("A", "1", "B", "y"))
 	if !reflect.DeepEqual(conflicts, []string{"B"}) || values(got)["A"] != "1" {
 		t.Fatalf("got %v conflicts %v", values(got), conflicts)
+	}
+}
+
+// A value changed and changed back on one side (a replayed older file
+// bringing a revoked password back under its old value, set again later)
+// is a change: it conflicts with the other side's change instead of
+// silently giving way to it.
+func TestMergeChangedAndChangedBackIsAChange(t *testing.T) {
+	base := env("PASSWORD", "old")
+	ours := env("PASSWORD", "old")
+	ours.Set("PASSWORD", "new", t0.Add(time.Hour))
+	ours.Set("PASSWORD", "old", t0.Add(2*time.Hour)) // changed back, later
+	theirs := env("PASSWORD", "rotated")
+	_, conflicts := Merge(base, ours, theirs)
+	if !reflect.DeepEqual(conflicts, []string{"PASSWORD"}) {
+		t.Fatalf("conflicts = %v, want PASSWORD", conflicts)
 	}
 }

@@ -129,6 +129,11 @@ func (s *Store) LoadSigned(pin trust.Pin, states StateDir, id *crypt.Identity) (
 // still unsigned (migration).
 func (sg *Signed) verify(env string, p *payload.Payload, plain []byte) error {
 	if p.Sig == nil {
+		if seen := sg.state.Envs[env].Seq; seen > 0 {
+			// Still listed as allowed unsigned, but this machine has used
+			// a signed version: an unsigned file now is a step back.
+			return fmt.Errorf("%w: not signed, but this machine already used a signed %s (seq %d)", ErrIntegrity, trust.QuoteName(env), seen)
+		}
 		for _, e := range sg.V.Roster.UnsignedOK {
 			if e == env {
 				return nil
@@ -271,4 +276,26 @@ func (d StateDir) Raise(project string, st trust.State) (trust.State, error) {
 	}
 	write := func(data []byte) error { return atomicfile.Write(d.path(project), data, 0o600) }
 	return trust.UpdateState(read, write, st)
+}
+
+// Forget drops what this machine recorded about env's sequence numbers, so
+// that the file in the work tree is accepted again after the user threw away
+// newer, never-pushed versions (git checkout, git stash). It is the one
+// explicit step that lowers the state; the roster's floor still holds.
+func (d StateDir) Forget(project, env string) error {
+	l := flock.New(d.path(project)+".lock", flock.SetPermissions(0o600), flock.SetFlag(os.O_CREATE|os.O_RDONLY|noFollow))
+	if err := l.Lock(); err != nil {
+		return fmt.Errorf("locking trust state: %w", err)
+	}
+	defer l.Unlock()
+	st, err := d.Load(project)
+	if err != nil {
+		return err
+	}
+	delete(st.Envs, env)
+	data, err := st.Encode()
+	if err != nil {
+		return err
+	}
+	return atomicfile.Write(d.path(project), data, 0o600)
 }

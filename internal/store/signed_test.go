@@ -25,7 +25,7 @@ type signedProject struct {
 	teamSig        []byte
 }
 
-func newSignedProject(t *testing.T) *signedProject {
+func newSignedProject(t *testing.T, unsignedOK ...string) *signedProject {
 	t.Helper()
 	sp := &signedProject{alice: newPerson(t), bob: newPerson(t), ci: newPerson(t)}
 	tm := &team.Team{
@@ -59,7 +59,7 @@ func newSignedProject(t *testing.T) *signedProject {
 			{Name: "ci", Recipient: sp.ci.public, ReadOnly: true},
 		},
 		Environments: []trust.Environment{{Name: "development", Members: []string{"alice", "bob"}}, {Name: "production", Members: []string{"alice", "ci"}}},
-	}}, created, key)
+	}, UnsignedOK: unsignedOK}, created, key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,5 +198,28 @@ func TestSignedProjectWithoutPinRefuses(t *testing.T) {
 	}
 	if _, err := s.Read("development", sp.alice.id); !errors.Is(err, trust.ErrNotPinned) {
 		t.Fatalf("an empty pin read as %v, want ErrNotPinned", err)
+	}
+}
+
+// An environment the roster still allows unsigned (migration) cannot go
+// back to an unsigned file on a machine that has used a signed one.
+func TestUnsignedAllowanceEndsOnceSignedIsUsed(t *testing.T) {
+	sp := newSignedProject(t, "development")
+	states := StateDir(t.TempDir())
+	alice := sp.as(t, sp.alice, states)
+	unsigned, err := os.ReadFile(alice.EnvPath("development"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.Read("development", sp.alice.id); err != nil {
+		t.Fatalf("an environment allowed unsigned: %v", err)
+	}
+	if err := update(alice, "development", sp.alice.id, "A", "signed-now"); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(alice.EnvPath("development"), unsigned, 0o644)
+	again := sp.as(t, sp.alice, states)
+	if _, err := again.Read("development", sp.alice.id); !errors.Is(err, ErrIntegrity) || !strings.Contains(err.Error(), "already used a signed") {
+		t.Fatalf("the unsigned file after a signed one read as %v", err)
 	}
 }
