@@ -107,6 +107,7 @@ func (d *Deps) project(sc auditScope) (*store.Store, error) {
 		s.Committed = func(env string) *team.Team { return committedTeam(d, s, env) }
 	}
 	s.LoadTrust = d.loadTrust
+	s.Pinned = d.pinned
 	return s, nil
 }
 

@@ -1,9 +1,11 @@
 package commands
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
@@ -17,10 +19,6 @@ import (
 
 // EnvTrust names the variable that may carry a signed project's pin (CI).
 const EnvTrust = "ENVSAFE_TRUST"
-
-// gitBinding is the git config key that binds a clone to a signed
-// project's id, so that a team.sig with another genesis is refused here.
-const gitBinding = "envsafe.project"
 
 func newTrustCmd(d *Deps) *cli.Command {
 	return &cli.Command{
@@ -91,6 +89,18 @@ Examples:
 				Action: func(c *cli.Context) error { return runTrustForget(c.Context, d, c.String("env")) },
 			},
 			{
+				Name:  "unpin",
+				Usage: "stop checking signatures in this clone (after an admin made the project unsigned)",
+				Description: `Removes this clone's binding to its signed project. Only for a project an
+admin really made unsigned again: while the binding is there, a missing
+team.sig is refused as an attack.
+
+Examples:
+   envsafe trust unpin --yes`,
+				Flags:  []cli.Flag{&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation"}},
+				Action: func(c *cli.Context) error { return runTrustUnpin(c.Context, d, c.Bool("yes")) },
+			},
+			{
 				Name:  "show",
 				Usage: "print the pin members and CI use to verify this project",
 				Description: `Examples:
@@ -114,8 +124,8 @@ func runTrustInit(ctx context.Context, d *Deps, yes bool) error {
 	if err != nil {
 		return err
 	}
-	if d.Git != nil {
-		d.Git(s.Root(), "config", "--local", gitBinding, pin.Project)
+	if err := store.StateDir(d.TrustStates).Bind(s.Root(), pin.Project); err != nil {
+		return err
 	}
 	if _, err := fmt.Fprintln(d.Stdout, pin.String()); err != nil {
 		return err
@@ -202,10 +212,8 @@ func runTrustPin(ctx context.Context, d *Deps, text string) error {
 	if err != nil {
 		return err
 	}
-	if d.Git != nil {
-		if out, err := d.Git(s.Root(), "config", "--local", gitBinding, pin.Project); err != nil {
-			return fmt.Errorf("binding this clone (git config %s): %w: %s", gitBinding, err, strings.TrimSpace(string(out)))
-		}
+	if err := states.Bind(s.Root(), pin.Project); err != nil {
+		return err
 	}
 	d.say("Pinned %s to project %s: signed roster version %d verified (admins: %s).", s.Root(), short(pin.Project), sg.V.Roster.Version, adminNames(sg.V))
 	for _, w := range sg.V.Warnings {
@@ -228,6 +236,21 @@ func runTrustForget(ctx context.Context, d *Deps, envFlag string) error {
 	}
 	d.warn("this machine now accepts the current %s again, even if it is older than one it used: check it is the version you mean (`git log -- .envsafe/%s.age`)", env, env)
 	return nil
+}
+
+func runTrustUnpin(_ context.Context, d *Deps, yes bool) error {
+	s, err := d.project(audited("trust unpin"))
+	if err != nil {
+		return err
+	}
+	states := store.StateDir(d.TrustStates)
+	if states.Bound(s.Root()) == "" {
+		return fmt.Errorf("%s is not bound to a signed project", s.Root())
+	}
+	if err := d.confirm("trust unpin", "Stop checking signatures in this clone", yes); err != nil {
+		return err
+	}
+	return states.Unbind(s.Root())
 }
 
 func runTrustShow(ctx context.Context, d *Deps) error {
@@ -291,16 +314,27 @@ func (d *Deps) trustPin(s *store.Store, id *identity.Resolved) (trust.Pin, error
 	return trust.Pin{Project: bound, Checkpoint: st.Checkpoint, MinRoster: st.RosterVersion}, nil
 }
 
+// pinned reports whether this machine holds a pin for the project: the
+// clone is bound (one stat), ENVSAFE_TRUST is set, or the identity in
+// ENVSAFE_IDENTITY / ENVSAFE_IDENTITY_FILE carries a pin line (CI). The
+// keychain is not asked: members are bound.
+func (d *Deps) pinned(s *store.Store) bool {
+	if d.boundProject(s) != "" || strings.TrimSpace(d.getenv(EnvTrust)) != "" {
+		return true
+	}
+	if text, ok := d.LookupEnv(identity.EnvIdentity); ok {
+		return strings.Contains(text, identity.TrustPinPrefix)
+	}
+	if path, ok := d.LookupEnv(identity.EnvIdentityFile); ok && path != "" {
+		data, err := os.ReadFile(resolvePath(d, path))
+		return err == nil && bytes.Contains(data, []byte(identity.TrustPinPrefix))
+	}
+	return false
+}
+
 // boundProject is the project id this clone is bound to ("" if none).
 func (d *Deps) boundProject(s *store.Store) string {
-	if d.Git == nil {
-		return ""
-	}
-	out, err := d.Git(s.Root(), "config", "--local", "--get", gitBinding)
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(string(out))
+	return store.StateDir(d.TrustStates).Bound(s.Root())
 }
 
 // loadTrust is the store's LoadTrust: this machine's pin and state for the

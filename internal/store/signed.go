@@ -3,11 +3,14 @@ package store
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/envsafe/envsafe/internal/atomicfile"
 	"github.com/envsafe/envsafe/internal/crypt"
@@ -51,8 +54,18 @@ func (sg *Signed) Me() string { return sg.me }
 // first use through LoadTrust; nil for an unsigned project. A signed
 // project whose trust cannot be loaded is an error, never an unsigned read.
 func (s *Store) signed() (*Signed, error) {
-	if s.sg != nil || !s.IsSigned() {
+	if s.sg != nil {
 		return s.sg, nil
+	}
+	if !s.IsSigned() {
+		// Deleting team.sig must not turn a signed project back into an
+		// unsigned one on a machine that trusts it.
+		if s.Pinned != nil && s.Pinned(s) {
+			rel := DirName + "/" + TeamSigFile
+			return nil, hint.With(fmt.Errorf("%w: this machine is pinned to a signed project, but %s is missing", ErrIntegrity, rel),
+				"restore it from git (`git log -- "+rel+"`); only if an admin really made the project unsigned again, `envsafe trust unpin` stops checking")
+		}
+		return nil, nil
 	}
 	if s.LoadTrust == nil {
 		return nil, hint.With(fmt.Errorf("%s is signed: %w: %w", s.Root(), ErrIntegrity, trust.ErrNotPinned), "run `envsafe trust pin PIN` with the pin an admin gives you")
@@ -299,3 +312,34 @@ func (d StateDir) Forget(project, env string) error {
 	}
 	return atomicfile.Write(d.path(project), data, 0o600)
 }
+
+// bindingPath is where the project id a clone is bound to is kept: per
+// clone folder, in this machine's state, so that checking it costs one
+// stat and the repository cannot change it.
+func (d StateDir) bindingPath(root string) string {
+	sum := sha256.Sum256([]byte(filepath.Clean(root)))
+	return filepath.Join(string(d), "clones", hex.EncodeToString(sum[:16]))
+}
+
+// Bind records that the clone at root trusts project.
+func (d StateDir) Bind(root, project string) error {
+	if err := os.MkdirAll(filepath.Join(string(d), "clones"), 0o700); err != nil {
+		return fmt.Errorf("trust state: %w", err)
+	}
+	return atomicfile.Write(d.bindingPath(root), []byte(project+"\n"), 0o600)
+}
+
+// Bound returns the project the clone at root is bound to, or "".
+func (d StateDir) Bound(root string) string {
+	if d == "" {
+		return ""
+	}
+	data, err := os.ReadFile(d.bindingPath(root))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(data))
+}
+
+// Unbind removes the clone's binding (trust unpin).
+func (d StateDir) Unbind(root string) error { return os.Remove(d.bindingPath(root)) }

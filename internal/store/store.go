@@ -69,7 +69,11 @@ type Store struct {
 	// returns the verified context (usually by calling LoadSigned). It is
 	// called once, at the first read or write.
 	LoadTrust func(s *Store) (*Signed, error)
-	sg        *Signed
+	// Pinned reports whether this machine holds a pin for the project
+	// (the clone is bound, or the identity or ENVSAFE_TRUST carries one):
+	// then a missing team.sig is an attack, not an unsigned project.
+	Pinned func(s *Store) bool
+	sg     *Signed
 }
 
 // Open returns the store of a project rooted at root without checking it.
