@@ -30,11 +30,23 @@ func newStatusCmd(d *Deps) *cli.Command {
 }
 
 type statusReport struct {
-	Project      string         `json:"project"`
-	Default      string         `json:"default"`
-	Identity     statusIdentity `json:"identity"`
-	Keychain     statusKeychain `json:"keychain"`
-	Environments []statusEnv    `json:"environments"`
+	Project  string         `json:"project"`
+	Default  string         `json:"default"`
+	Identity statusIdentity `json:"identity"`
+	Keychain statusKeychain `json:"keychain"`
+	// Signed is the signed roster's state; nil for an unsigned project.
+	Signed       *statusSigned `json:"signed,omitempty"`
+	Environments []statusEnv   `json:"environments"`
+}
+
+type statusSigned struct {
+	RosterVersion uint64 `json:"roster_version,omitempty"`
+	Admins        string `json:"admins,omitempty"`
+	Pin           string `json:"pin,omitempty"`
+	// Proposal is how team.yaml differs from the signed roster: nothing
+	// uses it until an admin signs it (trust apply).
+	Proposal []string `json:"proposal,omitempty"`
+	Error    string   `json:"error,omitempty"`
 }
 
 type statusIdentity struct {
@@ -76,8 +88,21 @@ func runStatus(ctx context.Context, d *Deps, asJSON bool) error {
 		r.Identity = statusIdentity{Public: id.Public(), Source: id.Source}
 		r.Identity.Member, _ = t.MemberByRecipient(id.Public())
 	}
-	for _, e := range t.Environments {
-		r.Environments = append(r.Environments, envStatus(s, t, e.Name, id))
+	readers := t // whose recipients the files are compared with
+	if s.IsSigned() {
+		r.Signed = &statusSigned{}
+		if sg, err := s.SignedContext(); err != nil {
+			r.Signed.Error = err.Error()
+		} else {
+			r.Signed.RosterVersion, r.Signed.Admins, r.Signed.Pin = sg.V.Roster.Version, adminNames(sg.V), sg.V.Pin().String()
+			r.Signed.Proposal = t.Diff(sg.V.Roster.Team)
+			if signed, err := team.FromRoster(sg.V.Roster.Team); err == nil {
+				readers = signed
+			}
+		}
+	}
+	for _, e := range readers.Environments {
+		r.Environments = append(r.Environments, envStatus(s, readers, e.Name, id))
 	}
 	if asJSON {
 		enc := json.NewEncoder(d.Stdout)
@@ -150,6 +175,17 @@ func printStatus(d *Deps, r statusReport) {
 		fmt.Fprintf(w, "keychain\t%s, available\n", r.Keychain.Backend)
 	} else {
 		fmt.Fprintf(w, "keychain\t%s, unavailable: %s\n", r.Keychain.Backend, r.Keychain.Error)
+	}
+	switch sg := r.Signed; {
+	case sg == nil:
+		fmt.Fprintf(w, "signatures	not signed (`envsafe trust init` signs the project)\n")
+	case sg.Error != "":
+		fmt.Fprintf(w, "signatures	NOT VERIFIED: %s\n", sg.Error)
+	default:
+		fmt.Fprintf(w, "signatures	signed roster version %d verified (admins: %s)\n", sg.RosterVersion, sg.Admins)
+		for _, line := range sg.Proposal {
+			fmt.Fprintf(w, "proposal	%s (team.yaml, not signed: an admin runs `envsafe trust apply`)\n", line)
+		}
 	}
 	w.Flush()
 	fmt.Fprintln(d.Stdout, "environments:")
