@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/envsafe/envsafe/internal/crypt"
 	"github.com/envsafe/envsafe/internal/terminal"
 )
 
@@ -105,5 +107,33 @@ func TestMemberRmOfYourselfListsWhatToRotate(t *testing.T) {
 		if !strings.Contains(h.stderr.String(), want) {
 			t.Errorf("stderr lacks %q:\n%s", want, h.stderr)
 		}
+	}
+}
+
+// A recipient written into a forged file is attacker text: git diff shows
+// it escaped, so it cannot move the cursor or rewrite the verdict line.
+func TestTextconvEscapesRecipientsItDoesNotKnow(t *testing.T) {
+	h := newHarness(t)
+	h.must("init")
+	id, err := h.deps.identity(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := crypt.ParseRecipient(id.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := `{"envsafe":1,"environment":"development","recipients":["\u001b[1A\u001b[2Ksigned by alice"],"secrets":{"API_KEY":{"value":"FORGED","updated":"2026-12-01T00:00:00Z"}}}`
+	out, err := crypt.Encrypt([]byte(doc), []crypt.Recipient{r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(h.deps.Dir, "forged.age")
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.must("git", "textconv", path)
+	if strings.Contains(h.stdout.String(), "\x1b") || !strings.Contains(h.stdout.String(), `\x1b[1A`) {
+		t.Fatalf("textconv printed %q; want the escape shown escaped", h.stdout)
 	}
 }

@@ -128,6 +128,15 @@ func (d *Deps) envName(s *store.Store, flag string) (string, error) {
 		}
 		return name, nil
 	}
+	if s.IsSigned() {
+		// The default is part of the signed roster: an unsigned edit of
+		// team.yaml must not point `run` at another environment.
+		sg, err := s.SignedContext()
+		if err != nil {
+			return "", err
+		}
+		return sg.V.Roster.Team.Default, nil
+	}
 	t, err := s.Team()
 	if err != nil {
 		return "", err

@@ -14,6 +14,6 @@ calls; you do not run them yourself.
 Examples:
    envsafe git setup
    git log -p -- .envsafe/production.age`,
-		Subcommands: []*cli.Command{newGitSetupCmd(d), newGitTextconvCmd(d), newGitMergeDriverCmd(d)},
+		Subcommands: []*cli.Command{newGitSetupCmd(d), newGitTextconvCmd(d), newGitMergeDriverCmd(d), newGitMergeTrustCmd(d)},
 	}
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// gitAttributesLine routes environment files to envsafe's drivers.
 // gitAttributesLine routes environment files to the drivers; -text keeps
 // git from converting their line endings (core.autocrlf on Windows would
 // otherwise make every file read as damaged).
@@ -23,6 +22,10 @@ const gitAttributesLine = store.DirName + "/*.age -text diff=envsafe merge=envsa
 
 // oldGitAttributesLine is what earlier versions wrote; setup replaces it.
 const oldGitAttributesLine = store.DirName + "/*.age diff=envsafe merge=envsafe"
+
+// trustAttributesLine routes the signed roster to its own merge driver,
+// which takes the side that extends the other and never mixes two rosters.
+const trustAttributesLine = store.DirName + "/" + store.TeamSigFile + " -text merge=envsafe-trust"
 
 func newGitSetupCmd(d *Deps) *cli.Command {
 	return &cli.Command{
@@ -51,8 +54,11 @@ func runGitSetup(_ context.Context, d *Deps) error {
 		return hint.With(fmt.Errorf("%s is not inside a git repository", s.Root()), "run `git init` first")
 	}
 	attrs := filepath.Join(s.Root(), ".gitattributes")
-	added, err := ensureLine(attrs, gitAttributesLine)
+	added, err := ensureLine(attrs, gitAttributesLine, oldGitAttributesLine)
 	if err != nil {
+		return err
+	}
+	if _, err := ensureLine(attrs, trustAttributesLine, ""); err != nil {
 		return err
 	}
 	// git runs both drivers through sh: the path is quoted, or a space in
@@ -64,6 +70,8 @@ func runGitSetup(_ context.Context, d *Deps) error {
 		{"merge.envsafe.name", "envsafe: three-way merge by secret name"},
 		// git expands %X in the driver line (a path may hold %A) and reads %% as %.
 		{"merge.envsafe.driver", strings.ReplaceAll(self, "%", "%%") + " git merge-driver %O %A %B %P"},
+		{"merge.envsafe-trust.name", "envsafe: signed roster (the side that extends the other)"},
+		{"merge.envsafe-trust.driver", strings.ReplaceAll(self, "%", "%%") + " git merge-trust %O %A %B %P"},
 	}
 	changed := 0
 	for _, kv := range settings {
@@ -90,8 +98,9 @@ func runGitSetup(_ context.Context, d *Deps) error {
 	return nil
 }
 
-// ensureLine appends line to a text file unless it already has it.
-func ensureLine(path, line string) (bool, error) {
+// ensureLine appends line to a text file unless it already has it, or
+// puts it in place of the line replaces (an older form of it).
+func ensureLine(path, line, replaces string) (bool, error) {
 	data, err := os.ReadFile(path)
 	if err != nil && !os.IsNotExist(err) {
 		return false, err
@@ -101,7 +110,10 @@ func ensureLine(path, line string) (bool, error) {
 		switch strings.TrimSpace(l) {
 		case line:
 			return false, nil
-		case oldGitAttributesLine:
+		case replaces:
+			if replaces == "" {
+				continue
+			}
 			lines[i] = line
 			return true, atomicfile.Write(path, []byte(strings.Join(lines, "\n")), 0o644)
 		}

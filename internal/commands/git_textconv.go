@@ -73,7 +73,13 @@ func runGitTextconv(ctx context.Context, d *Deps, file string) error {
 	}
 	clear(plain)
 	for _, r := range p.Recipients {
-		name := identity.Short(r)
+		// A recipient not in team.yaml is text from the file, which anyone
+		// can write: quoted, so no control character reaches the terminal.
+		name := r
+		if q := strconv.QuoteToASCII(r); q[1:len(q)-1] != r {
+			name = q
+		}
+		name = identity.Short(name)
 		if t != nil {
 			if m, ok := t.MemberByRecipient(r); ok {
 				name = m

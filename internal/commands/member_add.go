@@ -98,6 +98,7 @@ func runMemberAdd(ctx context.Context, d *Deps, o memberAddOpts) error {
 		return onlyMembersCanGrant(err, gains, "envsafe member add "+o.name+" KEY -e "+strings.Join(gains, " -e "))
 	}
 	d.say("Added %s to %s and re-encrypted it. Commit .envsafe/ and push.", o.name, strings.Join(done, ", "))
+	d.sayNewPin(s)
 	return nil
 }
 

@@ -65,6 +65,7 @@ func runMemberRm(ctx context.Context, d *Deps, name string, yes bool) error {
 		return onlyMembersCanGrant(err, envs, "envsafe member rm "+name)
 	}
 	d.say("Removed %s; re-encrypted %s with fresh keys. Commit .envsafe/ and push.", name, orNone(done))
+	d.sayNewPin(s)
 	exposed := 0
 	for _, env := range done {
 		if names := could[env]; len(names) > 0 {

@@ -130,3 +130,17 @@ func (d *Deps) proposed() error {
 	d.say("Commit team.yaml; an admin reviews it and signs it with `envsafe trust apply`.")
 	return nil
 }
+
+// sayNewPin tells an admin, after a signed roster change, to re-issue CI's
+// pin: a runner without memory only refuses rosters older than its pin's
+// minimum, so until then it would accept the roster from before a removal.
+func (d *Deps) sayNewPin(s *store.Store) {
+	if !s.IsSigned() {
+		return
+	}
+	sg, err := s.SignedContext()
+	if err != nil || sg == nil {
+		return
+	}
+	d.say("CI: update the pin line in its identity secret to `%s %s`; until then a fresh CI runner still accepts the roster from before this change. Members' machines follow by themselves.", identity.TrustPinPrefix, sg.V.Pin())
+}

@@ -85,8 +85,13 @@ floor still holds.
 
 Examples:
    envsafe trust forget -e production`,
-				Flags:  []cli.Flag{envFlag()},
-				Action: func(c *cli.Context) error { return runTrustForget(c.Context, d, c.String("env")) },
+				Flags: []cli.Flag{envFlag(), &cli.BoolFlag{Name: "roster", Usage: "forget the newest signed roster seen instead (after throwing away an unpushed roster change)"}},
+				Action: func(c *cli.Context) error {
+					if c.Bool("roster") {
+						return runTrustForgetRoster(c.Context, d)
+					}
+					return runTrustForget(c.Context, d, c.String("env"))
+				},
 			},
 			{
 				Name:  "unpin",
@@ -168,13 +173,15 @@ func runTrustApply(ctx context.Context, d *Deps, yes bool) error {
 		}
 	}
 	_, done, err := s.ChangeAccess(ctx, id.Identity, store.Access{
-		Reencrypt: func(*team.Team) []string { return envs },
-		Review:    d.reviewAccess("trust apply", fmt.Sprintf("Sign roster version %d", sg.V.Roster.Version+1), yes),
+		Reencrypt:    func(*team.Team) []string { return envs },
+		Review:       d.reviewAccess("trust apply", fmt.Sprintf("Sign roster version %d", sg.V.Roster.Version+1), yes),
+		SignProposal: true,
 	})
 	if err != nil {
 		return err
 	}
 	d.say("Signed roster version %d; re-encrypted %s. Commit .envsafe/ and push.", sg.V.Roster.Version+1, orNone(done))
+	d.sayNewPin(s)
 	return nil
 }
 
@@ -253,6 +260,27 @@ func runTrustUnpin(_ context.Context, d *Deps, yes bool) error {
 	return states.Unbind(s.Root())
 }
 
+func runTrustForgetRoster(ctx context.Context, d *Deps) error {
+	s, id, err := d.openProject(ctx, audited("trust forget"))
+	if err != nil {
+		return err
+	}
+	pin, err := d.trustPin(s, id)
+	if err != nil {
+		return err
+	}
+	if pin.IsZero() {
+		return hint.With(fmt.Errorf("%s is not pinned", s.Root()), "`envsafe trust pin PIN` pins it")
+	}
+	pin.MinRoster = 0 // the point: accept an older roster than the one recorded
+	version, err := store.StateDir(d.TrustStates).ForgetRoster(s, pin)
+	if err != nil {
+		return err
+	}
+	d.warn("this machine now accepts signed roster version %d again, the one in this checkout: check it is the one you mean (`git log -- .envsafe/team.sig`)", version)
+	return nil
+}
+
 func runTrustShow(ctx context.Context, d *Deps) error {
 	s, err := d.project(audited("trust show"))
 	if err != nil {
@@ -281,8 +309,11 @@ func runTrustShow(ctx context.Context, d *Deps) error {
 // are refused: a pushed .envrc must not be able to re-pin a clone.
 func (d *Deps) trustPin(s *store.Store, id *identity.Resolved) (trust.Pin, error) {
 	var explicit []string
-	if v := strings.TrimSpace(d.getenv(EnvTrust)); v != "" {
-		explicit = append(explicit, v)
+	if v, ok := d.LookupEnv(EnvTrust); ok {
+		if strings.TrimSpace(v) == "" {
+			return trust.Pin{}, hint.With(fmt.Errorf("%w: %s is set but empty", store.ErrIntegrity, EnvTrust), "set it to the pin an admin gave you, or unset it")
+		}
+		explicit = append(explicit, strings.TrimSpace(v))
 	}
 	if id.TrustPin != "" {
 		explicit = append(explicit, id.TrustPin)
@@ -351,7 +382,15 @@ func (d *Deps) loadTrust(s *store.Store) (*store.Signed, error) {
 	if err != nil {
 		return nil, err
 	}
-	sg, err := s.LoadSigned(pin, store.StateDir(d.TrustStates), id.Identity)
+	states := store.StateDir(d.TrustStates)
+	sg, err := s.LoadSigned(pin, states, id.Identity)
+	if errors.Is(err, trust.ErrRollback) {
+		// Merging a newer roster into a branch that is behind: the side
+		// being merged in has it, and the drivers verify against that.
+		if data, from := d.mergingTeamSig(s); data != nil {
+			sg, err = s.LoadSignedFrom(data, from, pin, states, id.Identity)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -374,4 +413,23 @@ func short(project string) string {
 		return project[:12]
 	}
 	return project
+}
+
+// mergingTeamSig returns team.sig as the commit being merged, rebased onto
+// or cherry-picked has it, while one of those is in progress (nil
+// otherwise), and names it.
+func (d *Deps) mergingTeamSig(s *store.Store) ([]byte, string) {
+	if d.Git == nil {
+		return nil, ""
+	}
+	for _, ref := range []string{"MERGE_HEAD", "REBASE_HEAD", "CHERRY_PICK_HEAD", "REVERT_HEAD"} {
+		if _, err := d.Git(s.Root(), "rev-parse", "-q", "--verify", ref); err != nil {
+			continue
+		}
+		data, err := d.Git(s.Root(), "show", ref+":./"+store.DirName+"/"+store.TeamSigFile)
+		if err == nil {
+			return data, store.DirName + "/" + store.TeamSigFile + " of " + ref
+		}
+	}
+	return nil, ""
 }

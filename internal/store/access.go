@@ -27,6 +27,11 @@ type Access struct {
 	// refused (ErrUnreviewedGrant): only commands that show the change and
 	// ask (member add, member rm, sync) may grant.
 	Review func([]RecipientChange) error
+	// SignProposal, in a signed project, lets an admin's change sign
+	// team.yaml's pending proposal as the next roster (trust apply). Any
+	// other change starts from the signed roster, so that sync or rotate
+	// never sign a proposal nobody was shown.
+	SignProposal bool
 }
 
 // ChangeAccess applies a team change and re-encrypts environments under the

@@ -111,11 +111,23 @@ func (s *Store) LoadSigned(pin trust.Pin, states StateDir, id *crypt.Identity) (
 	if err != nil {
 		return nil, hint.With(fmt.Errorf("%s: %w: %w", rel, ErrIntegrity, err), s.restoreHint(filepath.Join(s.Dir(), TeamSigFile)))
 	}
+	return s.LoadSignedFrom(data, rel, pin, states, id)
+}
+
+// LoadSignedFrom is LoadSigned for a team.sig read from elsewhere than the
+// work tree (the branch being merged in, whose roster is newer); from names
+// it in messages.
+func (s *Store) LoadSignedFrom(data []byte, from string, pin trust.Pin, states StateDir, id *crypt.Identity) (*Signed, error) {
+	rel := from
 	st, err := states.Load(pin.Project)
 	if err != nil {
 		return nil, err
 	}
 	v, err := trust.Verify(data, pin, st)
+	if errors.Is(err, trust.ErrRollback) {
+		return nil, hint.With(fmt.Errorf("%s: %w: %w", rel, ErrIntegrity, err),
+			"this checkout's signed roster is older than one this machine already used: merge the branch that has the newer one (`git merge main`), which envsafe's merge drivers allow")
+	}
 	if err != nil {
 		return nil, hint.With(fmt.Errorf("%s: %w: %w", rel, ErrIntegrity, err),
 			"the signed roster does not verify against this machine's pin: do not use this checkout; find who changed "+rel+" (`git log -p -- "+rel+"`)")
@@ -343,3 +355,33 @@ func (d StateDir) Bound(root string) string {
 
 // Unbind removes the clone's binding (trust unpin).
 func (d StateDir) Unbind(root string) error { return os.Remove(d.bindingPath(root)) }
+
+// ForgetRoster lowers what this machine recorded for a project's roster to
+// the team.sig in s's work tree, which must verify against pin: after an
+// admin threw away a roster change never pushed. Its environments' sequence
+// numbers are kept.
+func (d StateDir) ForgetRoster(s *Store, pin trust.Pin) (uint64, error) {
+	data, err := readLimited(filepath.Join(s.Dir(), TeamSigFile), trust.MaxTeamSigSize)
+	if err != nil {
+		return 0, err
+	}
+	v, err := trust.Verify(data, pin, trust.State{})
+	if err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrIntegrity, err)
+	}
+	l := flock.New(d.path(pin.Project)+".lock", flock.SetPermissions(0o600), flock.SetFlag(os.O_CREATE|os.O_RDONLY|noFollow))
+	if err := l.Lock(); err != nil {
+		return 0, fmt.Errorf("locking trust state: %w", err)
+	}
+	defer l.Unlock()
+	st, err := d.Load(pin.Project)
+	if err != nil {
+		return 0, err
+	}
+	st.Checkpoint, st.RosterVersion = v.Head, v.Roster.Version
+	out, err := st.Encode()
+	if err != nil {
+		return 0, err
+	}
+	return v.Roster.Version, atomicfile.Write(d.path(pin.Project), out, 0o600)
+}

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/envsafe/envsafe/internal/atomicfile"
@@ -140,6 +141,26 @@ func (s *Store) InitTrust(ctx context.Context, id *crypt.Identity, states StateD
 // versions); by anyone else it is written to team.yaml only, as a proposal
 // (ErrProposal). Environments are verified before anything is written.
 func (s *Store) changeSigned(sg *Signed, t *team.Team, id *crypt.Identity, a Access, data []byte) (*team.Team, []string, error) {
+	if !a.SignProposal && sg.IsAdmin() {
+		before, err := s.Team()
+		if err != nil {
+			return nil, nil, err
+		}
+		if diff := before.Diff(sg.V.Roster.Team); len(diff) > 0 {
+			if a.Change != nil {
+				// An admin's change would sign, with it, a proposal nobody
+				// was shown: settle the proposal first.
+				return nil, nil, hint.With(fmt.Errorf("team.yaml has changes no admin signed yet (%s)", strings.Join(diff, "; ")),
+					"review and sign them with `envsafe trust apply`, or drop them with `git checkout -- "+DirName+"/"+TeamFile+"`, then run this again")
+			}
+			// sync, rotate: start from the signed roster, leave the
+			// proposal in team.yaml untouched.
+			if t, err = team.FromRoster(sg.V.Roster.Team); err != nil {
+				return nil, nil, err
+			}
+			t.Admins = adminNames(sg.V.Admins)
+		}
+	}
 	var envs []string
 	if a.Reencrypt != nil {
 		envs = a.Reencrypt(t)
@@ -214,7 +235,7 @@ func (s *Store) changeSigned(sg *Signed, t *team.Team, id *crypt.Identity, a Acc
 			return nil, nil, err
 		}
 	}
-	if a.Change != nil || rosterChanged {
+	if rosterChanged {
 		if err := atomicfile.Write(filepath.Join(s.Dir(), TeamFile), data, 0o644); err != nil {
 			return nil, nil, err
 		}

@@ -283,8 +283,8 @@ func checkSigs(where string, sigs []Signature, kind Kind, body []byte, signers a
 // shortID is the first 16 hex digits of a project id: enough to tell two
 // projects apart in a message.
 func shortID(id string) string {
-	if len(id) > 16 {
-		return id[:16]
+	if !isHash(id) {
+		return QuoteName(id) // attacker-chosen text: never raw to a terminal
 	}
-	return id
+	return id[:16]
 }
