@@ -151,13 +151,24 @@ func (d *Deps) open(ctx context.Context, envFlag string, sc auditScope) (*store.
 	if err != nil {
 		return nil, "", nil, err
 	}
+	var id *identity.Resolved
+	if s.IsSigned() {
+		// The default environment is the signed roster's, which the
+		// identity (its pin line) may be needed to verify: resolve it once.
+		if id, err = d.identity(ctx); err != nil {
+			return nil, "", nil, err
+		}
+		s.LoadTrust = d.loadTrustAs(id)
+	}
 	env, err := d.envName(s, envFlag)
 	if err != nil {
 		return nil, "", nil, err
 	}
-	id, err := d.identity(ctx)
-	if err != nil {
-		return nil, "", nil, err
+	if id == nil {
+		if id, err = d.identity(ctx); err != nil {
+			return nil, "", nil, err
+		}
+		s.LoadTrust = d.loadTrustAs(id)
 	}
 	return s, env, id, nil
 }

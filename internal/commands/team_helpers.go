@@ -23,6 +23,7 @@ func (d *Deps) openProject(ctx context.Context, sc auditScope) (*store.Store, *i
 	if err != nil {
 		return nil, nil, err
 	}
+	s.LoadTrust = d.loadTrustAs(id)
 	return s, id, nil
 }
 

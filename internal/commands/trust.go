@@ -371,12 +371,22 @@ func (d *Deps) boundProject(s *store.Store) string {
 // loadTrust is the store's LoadTrust: this machine's pin and state for the
 // project, and the caller's identity.
 func (d *Deps) loadTrust(s *store.Store) (*store.Signed, error) {
-	if d.TrustStates == "" {
-		return nil, errors.New("no folder for trust state (set XDG_STATE_HOME or HOME)")
-	}
 	id, err := d.identity(context.Background())
 	if err != nil {
 		return nil, err
+	}
+	return d.loadTrustAs(id)(s)
+}
+
+// loadTrustAs is loadTrust for a command that already resolved its
+// identity: the keychain or key file is not read twice.
+func (d *Deps) loadTrustAs(id *identity.Resolved) func(*store.Store) (*store.Signed, error) {
+	return func(s *store.Store) (*store.Signed, error) { return d.loadSigned(s, id) }
+}
+
+func (d *Deps) loadSigned(s *store.Store, id *identity.Resolved) (*store.Signed, error) {
+	if d.TrustStates == "" {
+		return nil, errors.New("no folder for trust state (set XDG_STATE_HOME or HOME)")
 	}
 	pin, err := d.trustPin(s, id)
 	if err != nil {

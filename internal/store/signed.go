@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -45,6 +46,18 @@ type Signed struct {
 	raw []byte
 	// pending are the writes sealed but not yet committed to the state.
 	pending []written
+	// id derives the signing key, only when something is signed.
+	id *crypt.Identity
+}
+
+// signingKey is the caller's signing key, derived on first use.
+func (sg *Signed) signingKey() ed25519.PrivateKey {
+	if sg.key == nil && sg.id != nil {
+		if key, err := sg.id.SigningKey(); err == nil {
+			sg.key = key
+		}
+	}
+	return sg.key
 }
 
 // Me is the caller's member name in the verified roster, or "".
@@ -132,17 +145,20 @@ func (s *Store) LoadSignedFrom(data []byte, from string, pin trust.Pin, states S
 		return nil, hint.With(fmt.Errorf("%s: %w: %w", rel, ErrIntegrity, err),
 			"the signed roster does not verify against this machine's pin: do not use this checkout; find who changed "+rel+" (`git log -p -- "+rel+"`)")
 	}
-	if st, err = states.Raise(pin.Project, v.State()); err != nil {
+	// Recorded at once, but only when it teaches something: a routine read
+	// of a known roster takes no lock and writes nothing.
+	if learnt, err := trust.Merge(st, v.State()); err != nil {
 		return nil, err
+	} else if learnt.RosterVersion != st.RosterVersion || learnt.Checkpoint != st.Checkpoint {
+		if st, err = states.Raise(pin.Project, v.State()); err != nil {
+			return nil, err
+		}
 	}
-	sg := &Signed{V: v, state: st, states: states, raw: data}
+	sg := &Signed{V: v, state: st, states: states, raw: data, id: id}
 	for _, m := range v.Roster.Team.Members {
 		if m.Recipient == id.Public() {
 			sg.me = m.Name
 		}
-	}
-	if key, err := id.SigningKey(); err == nil {
-		sg.key = key
 	}
 	return sg, nil
 }
@@ -166,13 +182,16 @@ func (sg *Signed) verify(env string, p *payload.Payload, plain []byte) error {
 		}
 		return fmt.Errorf("%w: not signed, and the signed roster does not allow an unsigned %s", ErrIntegrity, trust.QuoteName(env))
 	}
-	canonical, err := p.Encode()
-	if err != nil || !bytes.Equal(canonical, plain) {
-		return fmt.Errorf("%w: the signed payload is not in canonical form", ErrIntegrity)
-	}
 	body, err := p.SigningBody()
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrIntegrity, err)
+	}
+	// The plaintext must be the canonical encoding of what was parsed: the
+	// body with the signature in its place (sig is the last field), so a
+	// duplicate key or a reordering cannot pass a value the signature does
+	// not cover. One encoding serves both checks.
+	if !canonicalWithSig(plain, body, p.Sig.Sig) {
+		return fmt.Errorf("%w: the signed payload is not in canonical form", ErrIntegrity)
 	}
 	if err := trust.VerifyEnv(sg.V, sg.state, env, *p.Sig, body); err != nil {
 		return fmt.Errorf("%w: %w", ErrIntegrity, err)
@@ -182,6 +201,9 @@ func (sg *Signed) verify(env string, p *payload.Payload, plain []byte) error {
 
 // used records that env was read or written at seq.
 func (sg *Signed) used(env string, seq uint64) error {
+	if sg.state.Envs[env].Seq >= seq {
+		return nil // nothing new: no lock, no write
+	}
 	st, err := sg.states.Raise(sg.V.Project, sg.state.Raise(env, seq))
 	if err == nil {
 		sg.state = st
@@ -193,7 +215,7 @@ func (sg *Signed) used(env string, seq uint64) error {
 // verified roster. fileSeq is the sequence of the verified file the write
 // starts from (0 for a new file).
 func (sg *Signed) seal(env string, p *payload.Payload, fileSeq uint64) ([]byte, error) {
-	if sg.me == "" || sg.key == nil {
+	if sg.me == "" || sg.signingKey() == nil {
 		return nil, hint.With(fmt.Errorf("%w of %s: you are not a member of the signed roster, or your identity cannot sign", ErrNotWriter, env),
 			"a writer of "+env+" has to make this change")
 	}
@@ -384,4 +406,20 @@ func (d StateDir) ForgetRoster(s *Store, pin trust.Pin) (uint64, error) {
 		return 0, err
 	}
 	return v.Roster.Version, atomicfile.Write(d.path(pin.Project), out, 0o600)
+}
+
+// canonicalWithSig reports whether plain is body (which ends with
+// `"sig":""}}`) with sig in the empty string's place.
+func canonicalWithSig(plain, body []byte, sig string) bool {
+	const tail = `""}}`
+	if !bytes.HasSuffix(body, []byte(tail)) {
+		return false
+	}
+	head := body[:len(body)-len(tail)]
+	if !bytes.HasPrefix(plain, head) {
+		return false
+	}
+	rest := plain[len(head):]
+	quoted, err := json.Marshal(sig)
+	return err == nil && bytes.Equal(rest, append(quoted, '}', '}'))
 }

@@ -223,3 +223,38 @@ func TestUnsignedAllowanceEndsOnceSignedIsUsed(t *testing.T) {
 		t.Fatalf("the unsigned file after a signed one read as %v", err)
 	}
 }
+
+// A signed payload whose plaintext is not the canonical encoding of what it
+// parses to (a duplicate key, a space) is refused even though the
+// signature verifies over the canonical form.
+func TestSignedPayloadMustBeCanonical(t *testing.T) {
+	sp := newSignedProject(t)
+	alice := sp.as(t, sp.alice, StateDir(t.TempDir()))
+	sg, err := alice.signed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := payload.New("production")
+	p.Set("DB", "real", time.Unix(0, 0))
+	file, err := sg.seal("production", p, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, plain, err := OpenFile(file, "production", sp.alice.id, nil)
+	if err != nil || good.Sig == nil {
+		t.Fatal(err)
+	}
+	for name, bad := range map[string][]byte{
+		"a space":       append([]byte("{ "), plain[1:]...),
+		"duplicate key": []byte(strings.Replace(string(plain), `"secrets":{`, `"secrets":{"DB":{"value":"evil","updated":"2026-01-01T00:00:00Z"}},"secrets":{`, 1)),
+	} {
+		r, _ := crypt.ParseRecipient(sp.alice.public)
+		forged, err := crypt.Encrypt(bad, []crypt.Recipient{r})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := OpenFile(forged, "production", sp.alice.id, sg); !errors.Is(err, ErrIntegrity) {
+			t.Errorf("%s: OpenFile = %v, want an integrity failure", name, err)
+		}
+	}
+}

@@ -255,7 +255,7 @@ func (s *Store) changeSigned(sg *Signed, t *team.Team, id *crypt.Identity, a Acc
 // IsAdmin reports whether the caller's signing key is an admin's in the
 // head of the verified admin log.
 func (sg *Signed) IsAdmin() bool {
-	if sg.key == nil {
+	if sg.signingKey() == nil {
 		return false
 	}
 	for _, a := range sg.V.Admins {
@@ -309,7 +309,7 @@ func (sg *Signed) nextRoster(t *team.Team, floors map[string]uint64) ([]byte, *S
 	if err != nil {
 		return nil, nil, err
 	}
-	return data, &Signed{V: v, me: sg.me, key: sg.key, state: st, states: sg.states, raw: data}, nil
+	return data, &Signed{V: v, me: sg.me, key: sg.key, id: sg.id, state: st, states: sg.states, raw: data}, nil
 }
 
 func adminNames(admins []trust.Admin) []string {
