@@ -75,6 +75,8 @@ type checkReport struct {
 	// Unchecked are environments skipped because you cannot decrypt them.
 	Unchecked []string `json:"unchecked"`
 	Against   string   `json:"against,omitempty"`
+	// Proposal lists team.yaml's changes no admin signed (signed projects).
+	Proposal []string `json:"proposal,omitempty"`
 	Problems  int      `json:"problems"`
 }
 
@@ -109,6 +111,10 @@ func runCheck(ctx context.Context, d *Deps, o checkOpts) error {
 	if err != nil {
 		return err
 	}
+	t, proposal, err := signedView(s, t)
+	if err != nil {
+		return err
+	}
 	named := len(o.envs) > 0
 	envs := o.envs
 	if !named {
@@ -135,7 +141,10 @@ func runCheck(ctx context.Context, d *Deps, o checkOpts) error {
 			return err
 		}
 	}
-	r := checkReport{Environments: []checkEnv{}, Unchecked: []string{}, Against: o.against}
+	r := checkReport{Environments: []checkEnv{}, Unchecked: []string{}, Against: o.against, Proposal: proposal}
+	if len(proposal) > 0 {
+		r.Problems++
+	}
 	now := d.Now()
 	for _, env := range envs {
 		p, err := s.Read(env, id.Identity)
@@ -168,6 +177,9 @@ func runCheck(ctx context.Context, d *Deps, o checkOpts) error {
 			return err
 		}
 	} else {
+		for _, line := range r.Proposal {
+			fmt.Fprintf(d.Stdout, "team.yaml: not signed: %s\n", line)
+		}
 		printCheck(d, r)
 	}
 	if len(r.Unchecked) > 0 {

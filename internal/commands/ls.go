@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/envsafe/envsafe/internal/team"
+	"github.com/envsafe/envsafe/internal/trust"
 	"github.com/urfave/cli/v2"
 )
 
@@ -80,6 +81,10 @@ func runLs(ctx context.Context, d *Deps, o lsOpts) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(entries)
 	case o.long:
+		if p.Sig != nil {
+			// Who vouches for this version: verified by the read above.
+			d.say("%s: signed by %s (writer of %s), sequence %d.", env, trust.QuoteName(p.Sig.Writer), env, p.Sig.Seq)
+		}
 		w := tabwriter.NewWriter(d.Stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(w, "NAME\tUPDATED\tAGE")
 		for _, e := range entries {

@@ -443,3 +443,21 @@ func (d *Deps) mergingTeamSig(s *store.Store) ([]byte, string) {
 	}
 	return nil, ""
 }
+
+// signedView returns, for a signed project, the team as the signed roster
+// says it (what readers and writers really are) and how team.yaml differs
+// from it (an unsigned proposal); for an unsigned one, t and nothing.
+func signedView(s *store.Store, t *team.Team) (*team.Team, []string, error) {
+	if !s.IsSigned() {
+		return t, nil, nil
+	}
+	sg, err := s.SignedContext()
+	if err != nil {
+		return nil, nil, err
+	}
+	signed, err := team.FromRoster(sg.V.Roster.Team)
+	if err != nil {
+		return nil, nil, err
+	}
+	return signed, t.Diff(sg.V.Roster.Team), nil
+}
