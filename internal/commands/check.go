@@ -77,7 +77,7 @@ type checkReport struct {
 	Against   string   `json:"against,omitempty"`
 	// Proposal lists team.yaml's changes no admin signed (signed projects).
 	Proposal []string `json:"proposal,omitempty"`
-	Problems  int      `json:"problems"`
+	Problems int      `json:"problems"`
 }
 
 type checkEnv struct {
