@@ -42,3 +42,19 @@ func BenchmarkSignedRead100(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkUnsignedRead100 is the same read in an unsigned project, the
+// baseline for BenchmarkSignedRead100.
+func BenchmarkUnsignedRead100(b *testing.B) {
+	t := &testing.T{}
+	s, alice, _ := newProject(t)
+	set(t, s, "production", alice.id)
+	for i := range 100 {
+		set(t, s, "production", alice.id, fmt.Sprintf("SECRET_%d", i), fmt.Sprintf("value-%d-%030d", i, i))
+	}
+	for b.Loop() {
+		if _, err := Open(s.Root()).Read("production", alice.id); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
