@@ -1,0 +1,92 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/envsafe/envsafe/internal/hint"
+	"github.com/envsafe/envsafe/internal/identity"
+	"github.com/envsafe/envsafe/internal/store"
+	"github.com/envsafe/envsafe/internal/team"
+)
+
+func runTrustInit(ctx context.Context, d *Deps, yes bool) error {
+	s, t, id, err := d.openTeam(ctx, audited("trust init"))
+	if err != nil {
+		return err
+	}
+	d.say("Signing %s: you become its first admin and vouch for what %s hold now.", s.Root(), strings.Join(t.EnvNames(), ", "))
+	if err := d.confirm("trust init", "Sign this project", yes); err != nil {
+		return err
+	}
+	pin, signed, unsigned, err := s.InitTrust(ctx, id.Identity, store.StateDir(d.TrustStates), d.Now())
+	if err != nil {
+		return err
+	}
+	if err := store.StateDir(d.TrustStates).Bind(s.Root(), pin.Project); err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintln(d.Stdout, pin.String()); err != nil {
+		return err
+	}
+	d.say("Signed %s (sequence 1). Commit .envsafe/ and push.", orNone(signed))
+	if len(unsigned) > 0 {
+		d.say("Still unsigned (you cannot read them): %s; a writer of each signs it with any write.", strings.Join(unsigned, ", "))
+	}
+	d.say("Give each member the pin above over another channel than git: they run `envsafe trust pin PIN`.")
+	d.say("CI: add the line `%s %s` to its identity secret.", identity.TrustPinPrefix, pin)
+	return nil
+}
+
+func runTrustApply(ctx context.Context, d *Deps, yes bool) error {
+	s, t, id, err := d.openTeam(ctx, audited("trust apply"))
+	if err != nil {
+		return err
+	}
+	sg, err := s.SignedContext()
+	if err != nil {
+		return err
+	}
+	if sg == nil {
+		return hint.With(fmt.Errorf("%s has no signed roster", s.Root()), "sign it first with `envsafe trust init`")
+	}
+	diff := t.Diff(sg.V.Roster.Team)
+	if len(diff) == 0 {
+		d.say("team.yaml matches the signed roster (version %d): nothing to apply.", sg.V.Roster.Version)
+		return nil
+	}
+	d.say("team.yaml differs from the signed roster (version %d):", sg.V.Roster.Version)
+	for _, line := range diff {
+		d.say("  %s", line)
+	}
+	var envs []string
+	for _, env := range t.EnvNames() {
+		want, _ := sg.V.Recipients(env)
+		if now := teamKeys(t, env); !slices.Equal(now, want) {
+			envs = append(envs, env)
+		}
+	}
+	_, done, err := s.ChangeAccess(ctx, id.Identity, store.Access{
+		Reencrypt:    func(*team.Team) []string { return envs },
+		Review:       d.reviewAccess("trust apply", fmt.Sprintf("Sign roster version %d", sg.V.Roster.Version+1), yes),
+		SignProposal: true,
+	})
+	if err != nil {
+		return err
+	}
+	d.say("Signed roster version %d; re-encrypted %s. Commit .envsafe/ and push.", sg.V.Roster.Version+1, orNone(done))
+	d.sayNewPin(s)
+	return nil
+}
+
+// teamKeys lists the recipients team.yaml gives env.
+func teamKeys(t *team.Team, env string) []string {
+	rs, _ := t.Recipients(env)
+	keys := make([]string, len(rs))
+	for i, r := range rs {
+		keys[i] = r.String()
+	}
+	return keys
+}
