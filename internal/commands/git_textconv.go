@@ -120,7 +120,12 @@ func signatureVerdict(s *store.Store, p *payload.Payload, plain []byte) string {
 	if err != nil {
 		return "NOT VERIFIED: " + err.Error()
 	}
-	if err := sg.Check(p, plain); err != nil {
+	err = sg.Check(p, plain)
+	switch {
+	case errors.Is(err, trust.ErrRollback) && p.Sig != nil:
+		// History: a genuine version older than the newest one used.
+		return fmt.Sprintf("signed by %s (writer of %s), seq %d, an older version", trust.QuoteName(p.Sig.Writer), p.Environment, p.Sig.Seq)
+	case err != nil:
 		return "NOT VERIFIED: " + err.Error()
 	}
 	if p.Sig == nil {

@@ -89,7 +89,8 @@ func runLog(ctx context.Context, d *Deps, o logOpts) error {
 		d.warn("no version can be decrypted: %v", idErr)
 	}
 	t, _ := s.Team()
-	h := l.Read(gitlog.Options{Name: o.name, Values: o.values, Identity: id, Team: t})
+	verdict := func(p *payload.Payload, plain []byte) string { return signatureVerdict(s, p, plain) }
+	h := l.Read(gitlog.Options{Name: o.name, Values: o.values, Identity: id, Team: t, Verdict: verdict})
 	if h.Decrypted {
 		d.auditRecord(s.Root(), env, h.Names, len(h.Names), audited("log"))
 	}
@@ -119,6 +120,9 @@ func printLog(d *Deps, entries []logEntry, values bool) error {
 		if !e.Readable {
 			fmt.Fprintf(&w, "    (%s)\n", e.Error)
 			continue
+		}
+		if e.Signature != "" {
+			fmt.Fprintf(&w, "    %s\n", e.Signature)
 		}
 		show := func(sign string, names []string, val func(string) string) {
 			for _, n := range names {

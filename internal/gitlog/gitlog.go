@@ -17,6 +17,7 @@ import (
 
 	"github.com/envsafe/envsafe/internal/hint"
 	"github.com/envsafe/envsafe/internal/identity"
+	"github.com/envsafe/envsafe/internal/payload"
 	"github.com/envsafe/envsafe/internal/store"
 	"github.com/envsafe/envsafe/internal/team"
 )
@@ -42,8 +43,10 @@ type Entry struct {
 	Date   time.Time `json:"date"`
 	// Readable is false when this version or the one before it could not
 	// be decrypted; Error says why, and the name lists are empty.
-	Readable          bool     `json:"readable"`
-	Error             string   `json:"error,omitempty"`
+	Readable bool   `json:"readable"`
+	Error    string `json:"error,omitempty"`
+	// Signature says who signed this version (signed projects).
+	Signature         string   `json:"signature,omitempty"`
 	Added             []string `json:"added"`
 	Changed           []string `json:"changed"`
 	Removed           []string `json:"removed"`
@@ -66,6 +69,9 @@ type Options struct {
 	Identity *identity.Resolved
 	// Team names recipients by member; nil shows shortened keys.
 	Team *team.Team
+	// Verdict, in a signed project, says who signed a decrypted version or
+	// why it must not be trusted; nil shows nothing.
+	Verdict func(p *payload.Payload, plain []byte) string
 }
 
 // History is what Read found, newest commit first.
@@ -135,7 +141,7 @@ func (l *Log) Read(o Options) *History {
 		if v, ok := cache[blob]; ok {
 			return v
 		}
-		v := loadVersion(l.git, l.root, blob, o.Identity, key, o.Values)
+		v := loadVersion(l.git, l.root, blob, o.Identity, key, o.Values, o.Verdict)
 		cache[blob] = v
 		return v
 	}
@@ -153,6 +159,9 @@ func (l *Log) Read(o Options) *History {
 		if e.Readable {
 			h.Decrypted = h.Decrypted || oldV != nil || newV != nil
 			compareVersions(&e, oldV, newV, o.Values, o.Team)
+			if newV != nil {
+				e.Signature = newV.signature
+			}
 		}
 		if o.Name != "" && e.Readable && !filterName(&e, o.Name) {
 			continue // a version that cannot be read may have changed it: shown
@@ -228,12 +237,13 @@ type version struct {
 	digests    map[string][sha256.Size]byte
 	values     map[string]string
 	recipients []string
+	signature  string
 }
 
 // loadVersion reads and decrypts one blob, keeping digests of the values
 // (and the values only when asked). Its errors name the cause, never
 // anything from inside the file.
-func loadVersion(git Git, root, blob string, id *identity.Resolved, key []byte, keepValues bool) *version {
+func loadVersion(git Git, root, blob string, id *identity.Resolved, key []byte, keepValues bool, verdict func(*payload.Payload, []byte) string) *version {
 	if id == nil {
 		return &version{err: errors.New("cannot decrypt this version: no identity")}
 	}
@@ -242,6 +252,10 @@ func loadVersion(git Git, root, blob string, id *identity.Resolved, key []byte, 
 		return &version{err: fmt.Errorf("cannot read this version from git: %v", err)}
 	}
 	p, plain, err := store.OpenFile(data, store.AnyEnvironment, id.Identity, nil)
+	signature := ""
+	if err == nil && verdict != nil {
+		signature = verdict(p, plain)
+	}
 	clear(plain)
 	switch {
 	case errors.Is(err, store.ErrNotRecipient):
@@ -251,7 +265,7 @@ func loadVersion(git Git, root, blob string, id *identity.Resolved, key []byte, 
 	case err != nil:
 		return &version{err: errors.New("cannot read this version: not an intact envsafe file")}
 	}
-	v := &version{digests: map[string][sha256.Size]byte{}, recipients: p.Recipients}
+	v := &version{digests: map[string][sha256.Size]byte{}, recipients: p.Recipients, signature: signature}
 	if keepValues {
 		v.values = map[string]string{}
 	}
