@@ -86,6 +86,7 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 no access, 4 no identity,
 			newGitCmd(d),
 			newIdentityCmd(d),
 			newTrustCmd(d),
+			newRestoreCmd(d),
 			newVersionCmd(d),
 		},
 	}

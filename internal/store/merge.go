@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/envsafe/envsafe/internal/crypt"
+	"github.com/envsafe/envsafe/internal/hint"
 	"github.com/envsafe/envsafe/internal/payload"
 	"github.com/envsafe/envsafe/internal/team"
 )
@@ -190,7 +191,8 @@ func mergeSigned(b, o, th *payload.Payload, env string, sg *Signed) (*Merged, er
 		return p.Sig.Seq
 	}
 	if seq(o) < seq(b) || seq(th) < seq(b) {
-		return nil, fmt.Errorf("%w: a side of the merge of %s is older than the version both branches started from", ErrIntegrity, env)
+		return nil, hint.With(fmt.Errorf("%w: a side of the merge of %s is older than the version both branches started from", ErrIntegrity, env),
+			"if this is `git revert` of a secret change, abort it and bring the old values back as a new version: `envsafe restore --from COMMIT -e "+env+"`")
 	}
 	merged, conflicts := payload.Merge(b, o, th)
 	m := &Merged{Conflicts: conflicts, FromTheirs: changedFrom(o, merged)}

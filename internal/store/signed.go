@@ -423,3 +423,27 @@ func canonicalWithSig(plain, body []byte, sig string) bool {
 	quoted, err := json.Marshal(sig)
 	return err == nil && bytes.Equal(rest, append(quoted, '}', '}'))
 }
+
+// OpenVersion opens an older version of env's file (from git history) to
+// bring its values back deliberately (restore): it must be intact and, in a
+// signed project, signed by a current writer of env for this project, but
+// may be older than what this machine used: that is the point. Nothing is
+// recorded.
+func (s *Store) OpenVersion(data []byte, env string, id *crypt.Identity) (*payload.Payload, error) {
+	sg, err := s.signed()
+	if err != nil {
+		return nil, err
+	}
+	p, plain, err := OpenFile(data, env, id, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(plain)
+	if sg == nil {
+		return p, nil
+	}
+	if err := sg.verify(env, p, plain); err != nil && !errors.Is(err, trust.ErrRollback) {
+		return nil, err
+	}
+	return p, nil
+}

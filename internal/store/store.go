@@ -21,6 +21,7 @@ import (
 	"github.com/envsafe/envsafe/internal/hint"
 	"github.com/envsafe/envsafe/internal/payload"
 	"github.com/envsafe/envsafe/internal/team"
+	"github.com/envsafe/envsafe/internal/trust"
 	"github.com/gofrs/flock"
 )
 
@@ -305,6 +306,10 @@ func (s *Store) read(env string, id *crypt.Identity, t *team.Team) (*payload.Pay
 		return nil, nil, s.notRecipient(env, id, t)
 	case errors.Is(err, ErrNewerFormat):
 		return nil, nil, hint.With(fmt.Errorf("%s: %w", s.Rel(path), err), "upgrade envsafe to read it (see `envsafe version`)")
+	case errors.Is(err, trust.ErrRollback):
+		return nil, nil, hint.With(hint.With(fmt.Errorf("%s: %w", s.Rel(path), err),
+			"to bring old values back on purpose, put the newer file back (`git checkout HEAD -- "+s.Rel(path)+"`, or undo the revert) and run `envsafe restore --from COMMIT -e "+env+"`"),
+			"if you threw away writes you never pushed, `envsafe trust forget -e "+env+"` accepts this file once")
 	case err != nil:
 		return nil, nil, hint.With(fmt.Errorf("%s: %w", s.Rel(path), err), s.restoreHint(path))
 	}
