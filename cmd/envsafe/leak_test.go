@@ -484,6 +484,7 @@ esac`)
 	}
 	lt.do(leakStep{args: []string{"set", "SIGNED"}, stdin: lt.secret("signed-later"), want: 0})
 	run(0, "restore", "--from", "HEAD", "--yes")
+	run(anyFailure, "trust", "adopt", "-e", "development", "--yes") // already signed
 	run(anyFailure, "restore", "--from", "no-such-revision", "--yes")
 	run(0, "trust", "unpin", "--yes")
 	run(anyFailure, "trust", "unpin", "--yes")
@@ -516,7 +517,9 @@ esac`)
 	var missing []string
 	for path, group := range lt.tree {
 		n := lt.ran[path]
-		if !group && (n[0] == 0 || (n[1] == 0 && path != "__complete")) {
+		// trust adopt succeeds only on an environment the first admin could
+		// not read; attack_signed.txtar runs that with a second member.
+		if !group && ((n[0] == 0 && path != "trust adopt") || (n[1] == 0 && path != "__complete")) {
 			missing = append(missing, fmt.Sprintf("%s (%d successes, %d failures)", path, n[0], n[1]))
 		}
 		if !lt.helped[path] {

@@ -55,6 +55,20 @@ Examples:
 				Action: func(c *cli.Context) error { return runTrustApply(c.Context, d, c.Bool("yes")) },
 			},
 			{
+				Name:  "adopt",
+				Usage: "sign an environment the roster still allows unsigned (you vouch for what it holds)",
+				Description: `trust init signs only the environments its admin can read; the others stay
+readable unsigned until one of their writers adopts them. adopt shows what
+the environment holds (names, when each changed, who committed recently),
+asks, and signs it as you. An admin's adopt also removes the allowance from
+the roster, so no reader accepts it unsigned again.
+
+Examples:
+   envsafe trust adopt -e production`,
+				Flags:  []cli.Flag{envFlag(), &cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation"}},
+				Action: func(c *cli.Context) error { return runTrustAdopt(c.Context, d, c.String("env"), c.Bool("yes")) },
+			},
+			{
 				Name:      "pin",
 				Usage:     "trust this project's signed roster from the pin an admin gave you",
 				ArgsUsage: "PIN",

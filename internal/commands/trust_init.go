@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/envsafe/envsafe/internal/hint"
 	"github.com/envsafe/envsafe/internal/identity"
 	"github.com/envsafe/envsafe/internal/store"
 	"github.com/envsafe/envsafe/internal/team"
+	"github.com/envsafe/envsafe/internal/trust"
 )
 
 func runTrustInit(ctx context.Context, d *Deps, yes bool) error {
@@ -89,4 +91,41 @@ func teamKeys(t *team.Team, env string) []string {
 		keys[i] = r.String()
 	}
 	return keys
+}
+
+func runTrustAdopt(ctx context.Context, d *Deps, envFlag string, yes bool) error {
+	s, env, id, err := d.open(ctx, envFlag, audited("trust adopt"))
+	if err != nil {
+		return err
+	}
+	p, err := s.Read(env, id.Identity)
+	if err != nil {
+		return err
+	}
+	if p.Sig != nil {
+		return fmt.Errorf("%s is already signed (by %s, sequence %d)", env, trust.QuoteName(p.Sig.Writer), p.Sig.Seq)
+	}
+	d.say("%s is unsigned; signing it, you vouch for what it holds now:", env)
+	for _, name := range p.Names() {
+		d.say("  %s\tchanged %s", name, p.Secrets[name].Updated.UTC().Format(time.RFC3339))
+	}
+	if d.Git != nil {
+		if out, err := d.Git(s.Root(), "log", "-3", "--format=  %h %an %ar: %s", "--", store.DirName+"/"+env+".age"); err == nil && len(out) > 0 {
+			d.say("Recent commits of its file:\n%s", strings.TrimRight(string(out), "\n"))
+		}
+	}
+	if err := d.confirm("trust adopt", "Sign "+env+" as you", yes); err != nil {
+		return err
+	}
+	rosterChanged, err := s.Adopt(ctx, env, id.Identity)
+	if err != nil {
+		return err
+	}
+	if rosterChanged {
+		d.say("Signed %s and removed its unsigned allowance from the roster. Commit .envsafe/ and push.", env)
+		d.sayNewPin(s)
+	} else {
+		d.say("Signed %s. Commit .envsafe/ and push; an admin removes its unsigned allowance from the roster with their next change.", env)
+	}
+	return nil
 }

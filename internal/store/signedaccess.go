@@ -269,6 +269,12 @@ func (sg *Signed) IsAdmin() bool {
 // nextRoster signs t as the next roster version with floors, under the
 // current admin log, and verifies the result as any reader would.
 func (sg *Signed) nextRoster(t *team.Team, floors map[string]uint64) ([]byte, *Signed, error) {
+	return sg.nextRosterWithout(t, floors, "")
+}
+
+// nextRosterWithout is nextRoster that also drops adopted from the
+// environments still allowed unsigned.
+func (sg *Signed) nextRosterWithout(t *team.Team, floors map[string]uint64, adopted string) ([]byte, *Signed, error) {
 	if !sg.IsAdmin() {
 		return nil, nil, hint.With(ErrNotAdmin, "ask an admin to make this change")
 	}
@@ -281,7 +287,7 @@ func (sg *Signed) nextRoster(t *team.Team, floors map[string]uint64) ([]byte, *S
 	}
 	var unsigned []string
 	for _, env := range sg.V.Roster.UnsignedOK {
-		if _, ok := t.Env(env); ok {
+		if _, ok := t.Env(env); ok && env != adopted {
 			unsigned = append(unsigned, env)
 		}
 	}
@@ -346,4 +352,75 @@ func keysChange(t *team.Team, before trust.Team, env string, fileKeys, readers [
 		}
 	}
 	return c
+}
+
+// Adopt signs, as the caller, the current content of an environment the
+// roster still allows unsigned (one the first admin could not read at
+// trust init): the caller vouches for it. An admin also signs the next
+// roster version without the allowance, so no reader accepts the
+// environment unsigned again; for anyone else an admin does that later. It
+// reports whether the roster changed.
+func (s *Store) Adopt(ctx context.Context, env string, id *crypt.Identity) (bool, error) {
+	unlock, err := s.lock(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer unlock()
+	sg, err := s.signed()
+	if err != nil {
+		return false, err
+	}
+	if sg == nil {
+		return false, fmt.Errorf("%s is not signed", s.Root())
+	}
+	t, err := s.Team()
+	if err != nil {
+		return false, err
+	}
+	p, plain, err := s.read(env, id, t)
+	if err != nil {
+		return false, err
+	}
+	if plain == nil {
+		return false, s.noFile(env)
+	}
+	if p.Sig != nil {
+		return false, fmt.Errorf("%s is already signed (by %s)", env, trust.QuoteName(p.Sig.Writer))
+	}
+	file, err := sg.seal(env, p, 0)
+	if err != nil {
+		return false, err
+	}
+	if !sg.IsAdmin() {
+		if err := atomicfile.Write(s.EnvPath(env), file, 0o644); err != nil {
+			return false, err
+		}
+		return false, sg.Commit()
+	}
+	signed, err := team.FromRoster(sg.V.Roster.Team)
+	if err != nil {
+		return false, err
+	}
+	signed.Admins = adminNames(sg.V.Admins)
+	floors := maps.Clone(sg.V.Roster.Floors)
+	if floors == nil {
+		floors = map[string]uint64{}
+	}
+	floors[env] = p.Sig.Seq
+	sigFile, next, err := sg.nextRosterWithout(signed, floors, env)
+	if err != nil {
+		return false, err
+	}
+	if err := atomicfile.Write(filepath.Join(s.Dir(), TeamSigFile), sigFile, 0o644); err != nil {
+		return false, err
+	}
+	if err := atomicfile.Write(s.EnvPath(env), file, 0o644); err != nil {
+		return false, err
+	}
+	next.pending = sg.pending
+	if err := next.Commit(); err != nil {
+		return false, err
+	}
+	s.sg = next
+	return true, nil
 }
