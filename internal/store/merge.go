@@ -10,6 +10,7 @@ import (
 	"github.com/envsafe/envsafe/internal/hint"
 	"github.com/envsafe/envsafe/internal/payload"
 	"github.com/envsafe/envsafe/internal/team"
+	"github.com/envsafe/envsafe/internal/trust"
 )
 
 // ErrUnrelated means both branches created the same environment file: there
@@ -67,7 +68,16 @@ type Merged struct {
 // result is signed by the caller and sealed to the verified roster.
 func Merge(base, ours, theirs []byte, env string, id *crypt.Identity, t *team.Team, sg *Signed) (*Merged, error) {
 	open := func(data []byte) (*payload.Payload, error) {
-		p, plain, err := OpenFile(data, env, id, sg)
+		p, plain, err := OpenFile(data, env, id, nil)
+		if err == nil && sg != nil {
+			// Each side must be a writer's signed version of env for this
+			// project. Its age is judged by the merge itself (no side older
+			// than the base, a replayed side merges as nothing), not against
+			// what this machine used: the base is older by definition.
+			if err = sg.verify(env, p, plain); errors.Is(err, trust.ErrRollback) {
+				err = nil
+			}
+		}
 		clear(plain)
 		return p, err
 	}
