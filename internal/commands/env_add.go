@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -40,7 +41,7 @@ func runEnvAdd(ctx context.Context, d *Deps, name string, members []string) erro
 	if err != nil {
 		return err
 	}
-	_, _, err = s.ChangeAccess(ctx, id.Identity, store.Access{
+	_, done, err := s.ChangeAccess(ctx, id.Identity, store.Access{
 		Change: func(t *team.Team) error {
 			if _, exists := t.Env(name); exists {
 				return fmt.Errorf("environment %s already exists", name)
@@ -63,9 +64,16 @@ func runEnvAdd(ctx context.Context, d *Deps, name string, members []string) erro
 		},
 		Reencrypt: func(*team.Team) []string { return []string{name} },
 	})
+	if errors.Is(err, store.ErrProposal) {
+		return d.proposed()
+	}
 	if err != nil {
 		return err
 	}
 	d.say("Created environment %s for %s. Use it with -e %s.", name, strings.Join(members, ", "), name)
+	if len(done) == 0 {
+		d.say("You are not one of its writers, so its first file is theirs to make: one of them runs `envsafe sync`.")
+	}
+	d.sayNewPin(s)
 	return nil
 }

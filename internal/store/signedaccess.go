@@ -177,13 +177,14 @@ func (s *Store) changeSigned(sg *Signed, t *team.Team, id *crypt.Identity, a Acc
 	}
 	payloads := make([]*payload.Payload, len(envs))
 	seqs := make([]uint64, len(envs))
+	fresh := make([]bool, len(envs)) // no file yet
 	for i, env := range envs {
 		p, plain, err := s.read(env, id, t)
 		if err != nil {
 			return nil, nil, err
 		}
 		if plain == nil {
-			p = payload.New(env)
+			p, fresh[i] = payload.New(env), true
 		}
 		payloads[i] = p
 		if p.Sig != nil {
@@ -192,7 +193,9 @@ func (s *Store) changeSigned(sg *Signed, t *team.Team, id *crypt.Identity, a Acc
 	}
 	next := sg
 	var sigFile []byte
-	if rosterChanged || len(envs) > 0 {
+	// Floors rise with an admin's signature; a writer's re-encryption (sync,
+	// rotate) leaves the roster as it is.
+	if rosterChanged || (len(envs) > 0 && sg.IsAdmin()) {
 		floors := maps.Clone(sg.V.Roster.Floors)
 		if floors == nil {
 			floors = map[string]uint64{}
@@ -224,6 +227,11 @@ func (s *Store) changeSigned(sg *Signed, t *team.Team, id *crypt.Identity, a Acc
 	}
 	files := make([][]byte, len(envs))
 	for i, env := range envs {
+		if fresh[i] && next.V.CheckWriter(env, next.me) != nil {
+			// A new environment whose writers do not include the admin
+			// creating it: its first file is a writer's (`envsafe sync`).
+			continue
+		}
 		var err error
 		if files[i], err = next.seal(env, payloads[i], seqs[i]); err != nil {
 			return nil, nil, err
@@ -240,16 +248,21 @@ func (s *Store) changeSigned(sg *Signed, t *team.Team, id *crypt.Identity, a Acc
 			return nil, nil, err
 		}
 	}
+	var done []string
 	for i, env := range envs {
-		if err := atomicfile.Write(s.EnvPath(env), files[i], 0o644); err != nil {
-			return t, envs[:i], err
+		if files[i] == nil {
+			continue
 		}
+		if err := atomicfile.Write(s.EnvPath(env), files[i], 0o644); err != nil {
+			return t, done, err
+		}
+		done = append(done, env)
 	}
 	if err := next.Commit(); err != nil {
-		return t, envs, err
+		return t, done, err
 	}
 	s.sg = next
-	return t, envs, nil
+	return t, done, nil
 }
 
 // IsAdmin reports whether the caller's signing key is an admin's in the
