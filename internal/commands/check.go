@@ -91,6 +91,9 @@ type checkEnv struct {
 	Gained    []string `json:"gained"`
 	Lost      []string `json:"lost"`
 	Conflicts []string `json:"conflicts"`
+	// HiddenKeys counts keys the file is encrypted to beyond those it
+	// records (an insider's re-encryption outside envsafe).
+	HiddenKeys int `json:"hidden_keys,omitempty"`
 }
 
 type staleEntry struct {
@@ -99,7 +102,7 @@ type staleEntry struct {
 }
 
 func (e checkEnv) problems() int {
-	n := len(e.Stale) + len(e.Missing) + len(e.Conflicts)
+	n := len(e.Stale) + len(e.Missing) + len(e.Conflicts) + min(e.HiddenKeys, 1)
 	if len(e.Gained)+len(e.Lost) > 0 {
 		n++
 	}
@@ -156,6 +159,9 @@ func runCheck(ctx context.Context, d *Deps, o checkOpts) error {
 			return err
 		}
 		e := checkEnvironment(t, env, p, now)
+		if e.HiddenKeys, err = s.HiddenKeys(env, len(p.Recipients)); err != nil {
+			return err
+		}
 		if against != nil && env != o.against {
 			for _, name := range against.Names() {
 				if _, ok := p.Secrets[name]; !ok {
@@ -255,6 +261,9 @@ func printCheck(d *Deps, r checkReport) {
 		}
 		for _, name := range e.Conflicts {
 			fmt.Fprintf(w, "%s: conflict: %s (undecided after a git merge)\n", e.Name, name)
+		}
+		if e.HiddenKeys > 0 {
+			fmt.Fprintf(w, "%s: encrypted to %d more key(s) than it records: someone re-encrypted it outside envsafe; find who (`git log -p -- .envsafe/%s.age`), rotate what it holds, then `envsafe rotate -e %s`\n", e.Name, e.HiddenKeys, e.Name, e.Name)
 		}
 	}
 }

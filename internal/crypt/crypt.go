@@ -233,3 +233,18 @@ func abbreviate(s string) string {
 	}
 	return s
 }
+
+// StanzaCount counts the recipient stanzas in an armored age file's
+// header: how many keys it is really encrypted to, whatever its payload
+// records. (Readable without any key.)
+func StanzaCount(armored []byte) (int, error) {
+	bin, err := dearmor(armored)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	hdr, err := age.ExtractHeader(bytes.NewReader(bin))
+	if err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	return bytes.Count(hdr, []byte("\n-> ")), nil
+}

@@ -228,3 +228,24 @@ func armored(t *testing.T, bin []byte) []byte {
 	}
 	return buf.Bytes()
 }
+
+func TestStanzaCountIsTheNumberOfKeys(t *testing.T) {
+	var rs []Recipient
+	for range 3 {
+		_, public, err := Generate(false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, _ := ParseRecipient(public)
+		rs = append(rs, r)
+	}
+	for n := 1; n <= 3; n++ {
+		file, err := Encrypt([]byte("x"), rs[:n])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := StanzaCount(file); err != nil || got != n {
+			t.Fatalf("StanzaCount of a file for %d keys = %d, %v", n, got, err)
+		}
+	}
+}

@@ -127,3 +127,19 @@ func ReadFile(path string) ([]byte, error) {
 	}
 	return data, err
 }
+
+// HiddenKeys reports how many more keys env's file is encrypted to than its
+// payload records: someone who could read it re-encrypted it, outside
+// envsafe, to an extra key. age cannot tell who a stanza is for, only count
+// them.
+func (s *Store) HiddenKeys(env string, recorded int) (int, error) {
+	data, err := readLimited(s.EnvPath(env), MaxFileSize)
+	if err != nil {
+		return 0, err
+	}
+	n, err := crypt.StanzaCount(data)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrIntegrity, err)
+	}
+	return max(0, n-recorded), nil
+}

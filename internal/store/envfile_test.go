@@ -94,3 +94,39 @@ func TestNewerPayloadAsksForAnUpgrade(t *testing.T) {
 }
 
 func writeFile(path string, data []byte) error { return os.WriteFile(path, data, 0o644) }
+
+// An insider who can read a file can re-encrypt its exact payload to one
+// more key: the payload (and its signature) cannot show it, the header can.
+func TestHiddenKeysCountsStanzasBeyondTheRecordedRecipients(t *testing.T) {
+	s, alice, _ := newProject(t)
+	set(t, s, "production", alice.id, "A", "1")
+	if n, err := s.HiddenKeys("production", 1); err != nil || n != 0 {
+		t.Fatalf("HiddenKeys of an envsafe-written file = %d, %v", n, err)
+	}
+	p, plain, err := OpenFile(mustRead(t, s.EnvPath("production")), "production", alice.id, nil)
+	if err != nil || len(p.Recipients) != 1 {
+		t.Fatal(err)
+	}
+	mallory := newPerson(t)
+	ra, _ := crypt.ParseRecipient(alice.public)
+	rm, _ := crypt.ParseRecipient(mallory.public)
+	rewrapped, err := crypt.Encrypt(plain, []crypt.Recipient{ra, rm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(s.EnvPath("production"), rewrapped, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.HiddenKeys("production", len(p.Recipients)); err != nil || n != 1 {
+		t.Fatalf("HiddenKeys of a re-wrapped file = %d, %v; want 1", n, err)
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
