@@ -54,7 +54,9 @@ type leakTest struct {
 	asked  map[string]bool
 	// reported files are not reported again after later commands.
 	reported map[string]bool
-	shm      []string
+	// pids are the envsafe processes this test ran: /dev/shm entries
+	// named after them are theirs.
+	pids []int
 	logs     string
 	ran      map[string][2]int // command path -> [successes, failures]
 	helped   map[string]bool
@@ -102,6 +104,7 @@ func (lt *leakTest) do(st leakStep) result {
 	} else {
 		r = lt.run(nil, st.args...)
 	}
+	lt.pids = append(lt.pids, r.pid)
 	lt.env, lt.root = saved, root
 	what := "envsafe " + strings.Join(st.args, " ")
 	switch {
@@ -177,16 +180,15 @@ func (lt *leakTest) leakedFiles() []string {
 			return nil
 		})
 	}
-	if now := shmEntries(); len(now) > len(lt.shm) {
-		leaks = append(leaks, fmt.Sprintf("left %v in /dev/shm", now))
-		lt.shm = now
+	// Only this test's own processes: /dev/shm is machine-wide, and other
+	// packages' tests run beside this one.
+	for _, pid := range lt.pids {
+		if left, _ := filepath.Glob(fmt.Sprintf("/dev/shm/envsafe-*-%d-*", pid)); len(left) > 0 && !lt.reported[left[0]] {
+			lt.reported[left[0]] = true
+			leaks = append(leaks, fmt.Sprintf("left %v in /dev/shm", left))
+		}
 	}
 	return leaks
-}
-
-func shmEntries() []string {
-	matches, _ := filepath.Glob("/dev/shm/envsafe-*")
-	return matches
 }
 
 // commandPath maps arguments to the command they run ("member add").
@@ -243,7 +245,7 @@ func TestNoSecretLeaks(t *testing.T) {
 	k := startPrivateKeychain(t)
 	app := commands.NewApp(&commands.Deps{})
 	lt := &leakTest{sandbox: newSandbox(t), inputs: map[string][]byte{}, asked: map[string]bool{}, reported: map[string]bool{},
-		ran: map[string][2]int{}, helped: map[string]bool{}, app: app, tree: commandTree(app), shm: shmEntries()}
+		ran: map[string][2]int{}, helped: map[string]bool{}, app: app, tree: commandTree(app)}
 	lt.setenv("DBUS_SESSION_BUS_ADDRESS", k.addr)
 	lt.logs = t.TempDir()
 

@@ -144,6 +144,8 @@ type result struct {
 	code           int
 	stdout, stderr string
 	took           time.Duration
+	// pid is the envsafe process's, which names what it keeps in /dev/shm.
+	pid int
 }
 
 func (r result) String() string {
@@ -169,6 +171,9 @@ func (s *sandbox) run(stdin io.Reader, args ...string) result {
 	start := time.Now()
 	err := cmd.Run()
 	r := result{args: args, stdout: stdout.String(), stderr: stderr.String(), took: time.Since(start)}
+	if cmd.Process != nil {
+		r.pid = cmd.Process.Pid
+	}
 	var exit *exec.ExitError
 	switch {
 	case errors.As(err, &exit):
