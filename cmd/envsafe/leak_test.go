@@ -56,12 +56,12 @@ type leakTest struct {
 	reported map[string]bool
 	// pids are the envsafe processes this test ran: /dev/shm entries
 	// named after them are theirs.
-	pids []int
-	logs     string
-	ran      map[string][2]int // command path -> [successes, failures]
-	helped   map[string]bool
-	app      *cli.App
-	tree     map[string]bool // command path -> has subcommands
+	pids   []int
+	logs   string
+	ran    map[string][2]int // command path -> [successes, failures]
+	helped map[string]bool
+	app    *cli.App
+	tree   map[string]bool // command path -> has subcommands
 }
 
 func (lt *leakTest) input(name, content string) string {
