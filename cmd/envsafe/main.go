@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -40,6 +41,11 @@ func run() int {
 	if err != nil {
 		dir = "."
 	}
+	timeout, err := keychainTimeout()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "envsafe: error: %v\n", err)
+		return commands.ExitUsage
+	}
 	d := &commands.Deps{
 		Stdin:       os.Stdin,
 		Stdout:      os.Stdout,
@@ -47,7 +53,7 @@ func run() int {
 		StdinIsTTY:  terminal.IsTerminal(os.Stdin),
 		StdoutIsTTY: terminal.IsTerminal(os.Stdout),
 		Prompter:    prompt.Terminal{In: os.Stdin, Out: os.Stderr, NoColor: os.Getenv("NO_COLOR") != "" || !terminal.IsTerminal(os.Stderr)},
-		Keychain:    keychain.NewSystem(keychainTimeout()),
+		Keychain:    keychain.NewSystem(timeout),
 		LookupEnv:   os.LookupEnv,
 		Environ:     os.Environ,
 		Exec:        runner.Exec,
@@ -79,12 +85,19 @@ func tuneGC(args []string) {
 	debug.SetMemoryLimit(24 << 20)
 }
 
-// keychainTimeout reads ENVSAFE_KEYCHAIN_TIMEOUT (a Go duration such as 2s).
-func keychainTimeout() time.Duration {
-	if v, err := time.ParseDuration(os.Getenv("ENVSAFE_KEYCHAIN_TIMEOUT")); err == nil && v > 0 {
-		return v
+// keychainTimeout reads ENVSAFE_KEYCHAIN_TIMEOUT (a Go duration such as
+// 2s). A value that is not one is an error, not a silent default: the user
+// set it for a reason.
+func keychainTimeout() (time.Duration, error) {
+	text, ok := os.LookupEnv("ENVSAFE_KEYCHAIN_TIMEOUT")
+	if !ok || text == "" {
+		return keychain.DefaultTimeout, nil
 	}
-	return keychain.DefaultTimeout
+	v, err := time.ParseDuration(text)
+	if err != nil || v <= 0 {
+		return 0, fmt.Errorf("ENVSAFE_KEYCHAIN_TIMEOUT must be a positive duration such as 2s or 500ms")
+	}
+	return v, nil
 }
 
 // buildVersion prefers the release stamp, then the module version recorded

@@ -137,3 +137,27 @@ func TestTextconvEscapesRecipientsItDoesNotKnow(t *testing.T) {
 		t.Fatalf("textconv printed %q; want the escape shown escaped", h.stdout)
 	}
 }
+
+func TestUsageErrorsCountArgumentsInEnglish(t *testing.T) {
+	h := newHarness(t)
+	h.must("init")
+	if code := h.run("diff", "development"); code != ExitUsage || !strings.Contains(h.stderr.String(), "got 1 argument\n") {
+		t.Fatalf("diff with one environment: exit %d, stderr %q", code, h.stderr)
+	}
+	if code := h.run("get", "A", "B"); code != ExitUsage || !strings.Contains(h.stderr.String(), "got 2 arguments") {
+		t.Fatalf("get with two names: exit %d, stderr %q", code, h.stderr)
+	}
+}
+
+func TestKeyFileInsideTheProjectIsWarnedAbout(t *testing.T) {
+	h := newHarness(t)
+	h.must("init")
+	h.must("identity", "new", "--file", "ci.key")
+	if !strings.Contains(h.stderr.String(), "ci.key is inside the project") {
+		t.Fatalf("identity new --file inside the project: stderr %q", h.stderr)
+	}
+	h.must("identity", "new", "--file", filepath.Join(t.TempDir(), "ci.key"))
+	if strings.Contains(h.stderr.String(), "inside the project") {
+		t.Fatalf("a key outside the project was warned about: %q", h.stderr)
+	}
+}

@@ -36,7 +36,7 @@ Examples:
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 2 {
-				return usagef("diff", "diff takes two environments, ENV_A and ENV_B; got %d arguments", c.NArg())
+				return usagef("diff", "diff takes two environments, ENV_A and ENV_B; got %s", plural(c.NArg(), "argument"))
 			}
 			return runDiff(c.Context, d, diffOpts{a: c.Args().Get(0), b: c.Args().Get(1), values: c.Bool("values"), json: c.Bool("json")})
 		},

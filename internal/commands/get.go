@@ -35,7 +35,7 @@ Examples:
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
-				return usagef("get", "get takes exactly one NAME, got %d arguments", c.NArg())
+				return usagef("get", "get takes exactly one NAME, got %s", plural(c.NArg(), "argument"))
 			}
 			side := ""
 			switch {

@@ -57,6 +57,7 @@ func runIdentityExport(ctx context.Context, d *Deps, o identityExportOpts) error
 			return err
 		}
 		d.say("Wrote your secret key to %s (mode 0600). Keep it offline or in a password manager.", o.output)
+		d.warnKeyInProject(resolvePath(d, o.output))
 		return nil
 	}
 	if d.StdoutIsTTY && !o.force {

@@ -58,6 +58,7 @@ func runIdentityNew(ctx context.Context, d *Deps, o identityNewOpts) error {
 		}
 		fmt.Fprintln(d.Stdout, public)
 		d.say("Wrote your secret key to %s (mode 0600). Use it with %s=%s.", o.file, identity.EnvIdentityFile, o.file)
+		d.warnKeyInProject(resolvePath(d, o.file))
 		return nil
 	}
 	if _, err := identity.Save(ctx, d.Keychain, secret); err != nil {

@@ -43,7 +43,7 @@ Examples:
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 1 {
-				return usagef("log", "log takes at most one NAME, got %d arguments", c.NArg())
+				return usagef("log", "log takes at most one NAME, got %s", plural(c.NArg(), "argument"))
 			}
 			return runLog(c.Context, d, logOpts{env: c.String("env"), name: c.Args().First(), values: c.Bool("values"), json: c.Bool("json")})
 		},

@@ -47,7 +47,7 @@ Examples:
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 2 {
-				return usagef("member add", "member add takes NAME and RECIPIENT (quote an SSH key), got %d arguments", c.NArg())
+				return usagef("member add", "member add takes NAME and RECIPIENT (quote an SSH key), got %s", plural(c.NArg(), "argument"))
 			}
 			return runMemberAdd(c.Context, d, memberAddOpts{name: c.Args().Get(0), recipient: c.Args().Get(1), envs: splitList(strings.Join(c.StringSlice("env"), ",")), yes: c.Bool("yes"), sign: c.String("sign"), readOnly: c.Bool("read-only")})
 		},

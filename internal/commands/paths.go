@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"strings"
 
 	"github.com/envsafe/envsafe/internal/atomicfile"
 	"github.com/envsafe/envsafe/internal/hint"
+	"github.com/envsafe/envsafe/internal/store"
 )
 
 // resolvePath makes a user-given path relative to the working directory in
@@ -31,4 +33,19 @@ func writeSecretFile(path, shown string, data []byte, force bool) error {
 		return hint.With(fmt.Errorf("%s already exists", shown), "pass --force to replace it, or choose another file")
 	}
 	return err
+}
+
+// warnKeyInProject warns when a secret key file was written inside an
+// envsafe project (or its git work tree), where one `git add -A` would
+// commit the key that opens every environment.
+func (d *Deps) warnKeyInProject(path string) {
+	s, err := store.Find(filepath.Dir(path))
+	if err != nil {
+		return
+	}
+	rel, err := filepath.Rel(s.Root(), path)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return
+	}
+	d.warn("%s is inside the project at %s: one `git add -A` would commit your secret key; move it out (or at least add it to .gitignore)", filepath.ToSlash(rel), s.Root())
 }

@@ -156,15 +156,15 @@ func runScan(ctx context.Context, d *Deps, o scanOpts) error {
 	} else {
 		printFindings(d.Stdout, r.Findings)
 	}
-	what := map[bool]string{true: "changed files", false: "files"}[o.staged || o.history]
+	what := map[bool]string{true: "changed file", false: "file"}[o.staged || o.history]
 	if len(r.Findings) == 0 && len(r.NotChecked) > 0 {
-		return hint.With(hint.With(fmt.Errorf("NOT CHECKED: the secret values of %s could not be loaded, so copies of them were not looked for (%d %s read for credential shapes only)",
-			strings.Join(r.NotChecked, ", "), r.Scanned, what),
+		return hint.With(hint.With(fmt.Errorf("NOT CHECKED: the secret values of %s could not be loaded, so copies of them were not looked for (%s read for credential shapes only)",
+			strings.Join(r.NotChecked, ", "), plural(r.Scanned, what)),
 			"make your identity available (unlock the keychain, or set ENVSAFE_IDENTITY_FILE) and run the scan again"),
 			"not a member of this project? `envsafe scan --no-values` looks for credential shapes and .env files only")
 	}
 	if len(r.Findings) == 0 {
-		d.say("No secrets found (%d %s, %s checked).", r.Scanned, what, plural(r.Values, "secret value"))
+		d.say("No secrets found (%s, %s checked).", plural(r.Scanned, what), plural(r.Values, "secret value"))
 		return nil
 	}
 	if len(r.NotChecked) > 0 {
