@@ -325,14 +325,7 @@ func compareVersions(e *Entry, old, new *version, values bool, t *team.Team) {
 	slices.Sort(e.Added)
 	slices.Sort(e.Changed)
 	slices.Sort(e.Removed)
-	name := func(k string) string {
-		if t != nil {
-			if m, ok := t.MemberByRecipient(k); ok {
-				return m
-			}
-		}
-		return identity.Short(k)
-	}
+	name := func(k string) string { return team.NameOf(k, t) }
 	for _, k := range new.recipients {
 		if !slices.Contains(old.recipients, k) && old != empty {
 			e.RecipientsAdded = append(e.RecipientsAdded, name(k))

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/envsafe/envsafe/internal/crypt"
 	"github.com/envsafe/envsafe/internal/hint"
 	"github.com/envsafe/envsafe/internal/payload"
 	"github.com/envsafe/envsafe/internal/team"
@@ -67,17 +66,7 @@ func recipientChange(t, before, committed *team.Team, env string, fileKeys []str
 			want = append(want, r.String())
 		}
 	}
-	nameOf := func(key string) string {
-		for _, tm := range []*team.Team{t, before, committed} {
-			if tm == nil {
-				continue
-			}
-			if n, ok := tm.MemberByRecipient(key); ok {
-				return n
-			}
-		}
-		return crypt.Short(key)
-	}
+	nameOf := func(key string) string { return team.NameOf(key, t, before, committed) }
 	var gained, lost []string
 	for _, k := range want {
 		if !slices.Contains(fileKeys, k) {

@@ -121,9 +121,9 @@ func Merge(base, ours, theirs []byte, env string, id *crypt.Identity, t *team.Te
 		switch {
 		case slices.Contains(readers, k):
 		case slices.Contains(b.Recipients, k):
-			m.Dropped = append(m.Dropped, nameIn(t, k))
+			m.Dropped = append(m.Dropped, team.NameOf(k, t))
 		default:
-			m.NotAdded = append(m.NotAdded, nameIn(t, k))
+			m.NotAdded = append(m.NotAdded, team.NameOf(k, t))
 		}
 	}
 	if len(readers) == 0 {
@@ -182,13 +182,6 @@ func onlyIn(a, b *payload.Payload) []string {
 		}
 	}
 	return out
-}
-
-func nameIn(t *team.Team, key string) string {
-	if n, ok := t.MemberByRecipient(key); ok {
-		return n
-	}
-	return crypt.Short(key)
 }
 
 // mergeSigned merges verified sides of a signed environment and signs the

@@ -343,17 +343,8 @@ func adminNames(admins []trust.Admin) []string {
 // change), how readers differ from the keys a file records.
 func keysChange(t *team.Team, before trust.Team, env string, fileKeys, readers []string) RecipientChange {
 	c := RecipientChange{Env: env}
-	name := func(k string) string {
-		if n, ok := t.MemberByRecipient(k); ok {
-			return n
-		}
-		for _, m := range before.Members {
-			if m.Recipient == k {
-				return m.Name
-			}
-		}
-		return crypt.Short(k)
-	}
+	earlier, _ := team.FromRoster(before)
+	name := func(k string) string { return team.NameOf(k, t, earlier) }
 	for _, k := range readers {
 		if !slices.Contains(fileKeys, k) {
 			c.Gained = append(c.Gained, name(k))
@@ -374,7 +365,7 @@ func keysChange(t *team.Team, before trust.Team, env string, fileKeys, readers [
 // environment unsigned again; for anyone else an admin does that later. It
 // reports whether the roster changed.
 func (s *Store) Adopt(ctx context.Context, env string, id *crypt.Identity) (bool, error) {
-	unlock, err := s.lock(ctx)
+	unlock, _, p, _, err := s.lockedRead(ctx, env, id)
 	if err != nil {
 		return false, err
 	}
@@ -385,17 +376,6 @@ func (s *Store) Adopt(ctx context.Context, env string, id *crypt.Identity) (bool
 	}
 	if sg == nil {
 		return false, fmt.Errorf("%s is not signed", s.Root())
-	}
-	t, err := s.Team()
-	if err != nil {
-		return false, err
-	}
-	p, plain, err := s.read(env, id, t)
-	if err != nil {
-		return false, err
-	}
-	if plain == nil {
-		return false, s.noFile(env)
 	}
 	if p.Sig != nil {
 		return false, fmt.Errorf("%s is already signed (by %s)", env, trust.QuoteName(p.Sig.Writer))

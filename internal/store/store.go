@@ -203,6 +203,31 @@ func (s *Store) Read(env string, id *crypt.Identity) (*payload.Payload, error) {
 	return p, nil
 }
 
+// lockedRead takes the project lock and reads env's existing file for a
+// write: team.yaml, the payload and its exact plaintext. A deleted file is
+// refused, not replaced by a new, nearly empty one: the secrets are in git
+// history. The caller releases the lock with unlock.
+func (s *Store) lockedRead(ctx context.Context, env string, id *crypt.Identity) (func(), *team.Team, *payload.Payload, []byte, error) {
+	unlock, err := s.lock(ctx)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	t, err := s.Team()
+	if err != nil {
+		unlock()
+		return nil, nil, nil, nil, err
+	}
+	p, plain, err := s.read(env, id, t)
+	if err == nil && plain == nil {
+		err = s.noFile(env)
+	}
+	if err != nil {
+		unlock()
+		return nil, nil, nil, nil, err
+	}
+	return unlock, t, p, plain, nil
+}
+
 // noFile explains an environment team.yaml lists whose file is absent.
 func (s *Store) noFile(env string) error {
 	rel := s.Rel(s.EnvPath(env))
@@ -213,27 +238,15 @@ func (s *Store) noFile(env string) error {
 // Update changes an environment under the project lock: it re-reads the
 // file, applies change, and writes the result encrypted to the recipients
 // team.yaml lists now, which may be fewer than the file has but never
-// more (ErrUnreviewedGrant): granting is for ChangeAccess, which shows it. It reports whether the file was rewritten; a change
-// that leaves the plaintext as it was writes nothing.
+// more (ErrUnreviewedGrant): granting is for ChangeAccess, which shows it.
+// It reports whether the file was rewritten; a change that leaves the
+// plaintext as it was writes nothing.
 func (s *Store) Update(ctx context.Context, env string, id *crypt.Identity, change func(*payload.Payload) error) (bool, error) {
-	unlock, err := s.lock(ctx)
+	unlock, t, p, old, err := s.lockedRead(ctx, env, id)
 	if err != nil {
 		return false, err
 	}
 	defer unlock()
-	t, err := s.Team()
-	if err != nil {
-		return false, err
-	}
-	p, old, err := s.read(env, id, t)
-	if err != nil {
-		return false, err
-	}
-	if old == nil {
-		// A deleted file must not be replaced by a new, nearly empty one:
-		// the secrets are in git history.
-		return false, s.noFile(env)
-	}
 	if s.sg == nil {
 		// In a signed project readers come from the verified roster,
 		// never from team.yaml, so there is nothing to check here.

@@ -600,3 +600,18 @@ func ParseRecipient(s string) (string, error) {
 	}
 	return r.String(), nil
 }
+
+// NameOf names a public key for messages: the member the first of teams
+// that knows it calls it (nil teams are skipped), else the key shortened.
+// Every "who gains, who loses" message names keys this one way.
+func NameOf(key string, teams ...*Team) string {
+	for _, t := range teams {
+		if t == nil {
+			continue
+		}
+		if n, ok := t.MemberByRecipient(key); ok {
+			return n
+		}
+	}
+	return crypt.Short(key)
+}

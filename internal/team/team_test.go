@@ -223,3 +223,15 @@ func TestOneKeyTwoNamesIsRefused(t *testing.T) {
 		t.Fatalf("Parse = %v, want a refusal naming both and the line", err)
 	}
 }
+
+func TestNameOfTriesEachTeamThenShortens(t *testing.T) {
+	key := "age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq"
+	old := &Team{Members: []Member{{Name: "bob", Recipient: key}}}
+	now := &Team{}
+	if got := NameOf(key, now, nil, old); got != "bob" {
+		t.Fatalf("NameOf = %q, want the name the older team gives", got)
+	}
+	if got := NameOf(key, now); got != key {
+		t.Fatalf("NameOf with no team naming it = %q, want the key (short enough to show whole)", got)
+	}
+}
