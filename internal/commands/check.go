@@ -9,12 +9,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/urfave/cli/v2"
+
 	"github.com/envsafe/envsafe/internal/hint"
 	"github.com/envsafe/envsafe/internal/identity"
 	"github.com/envsafe/envsafe/internal/payload"
 	"github.com/envsafe/envsafe/internal/store"
 	"github.com/envsafe/envsafe/internal/team"
-	"github.com/urfave/cli/v2"
 )
 
 type checkOpts struct {
@@ -210,21 +211,13 @@ func checkEnvironment(t *team.Team, env string, p *payload.Payload, now time.Tim
 	e := checkEnv{Name: env, Secrets: len(p.Secrets), Stale: []staleEntry{}, Missing: []string{}, Gained: []string{}, Lost: []string{}, Conflicts: p.ConflictNames()}
 	if maxAge := t.MaxAgeOf(env); maxAge > 0 {
 		e.MaxAge = team.FormatDuration(maxAge)
-		for _, name := range p.Names() {
-			if updated := p.Secrets[name].Updated; isStale(updated, maxAge, now) {
-				e.Stale = append(e.Stale, staleEntry{Name: name, Updated: updated.UTC()})
-			}
+		for _, name := range p.StaleNames(maxAge, now) {
+			e.Stale = append(e.Stale, staleEntry{Name: name, Updated: p.Secrets[name].Updated.UTC()})
 		}
 	}
 	drift := store.DriftOf(t, env, p)
 	e.Gained, e.Lost = memberNamesOf(t, drift.Gained), memberNamesOf(t, drift.Lost)
 	return e
-}
-
-// isStale says whether a secret last changed at updated is older than
-// maxAge (0: no limit).
-func isStale(updated time.Time, maxAge time.Duration, now time.Time) bool {
-	return maxAge > 0 && now.Sub(updated) > maxAge
 }
 
 // memberNamesOf names public keys by their member, or shortened.
@@ -238,32 +231,4 @@ func memberNamesOf(t *team.Team, keys []string) []string {
 		}
 	}
 	return out
-}
-
-func printCheck(d *Deps, r checkReport) {
-	w := d.Stdout
-	for _, e := range r.Environments {
-		for _, st := range e.Stale {
-			fmt.Fprintf(w, "%s: stale: %s (last changed %s; max_age %s)\n", e.Name, st.Name, st.Updated.Format("2006-01-02"), e.MaxAge)
-		}
-		for _, name := range e.Missing {
-			fmt.Fprintf(w, "%s: missing: %s (in %s)\n", e.Name, name, r.Against)
-		}
-		if len(e.Gained)+len(e.Lost) > 0 {
-			var parts []string
-			if len(e.Gained) > 0 {
-				parts = append(parts, "team.yaml adds "+strings.Join(e.Gained, ", "))
-			}
-			if len(e.Lost) > 0 {
-				parts = append(parts, "team.yaml removes "+strings.Join(e.Lost, ", "))
-			}
-			fmt.Fprintf(w, "%s: drift: %s; run envsafe sync\n", e.Name, strings.Join(parts, "; "))
-		}
-		for _, name := range e.Conflicts {
-			fmt.Fprintf(w, "%s: conflict: %s (undecided after a git merge)\n", e.Name, name)
-		}
-		if e.HiddenKeys > 0 {
-			fmt.Fprintf(w, "%s: encrypted to %d more key(s) than it records: someone re-encrypted it outside envsafe; find who (`git log -p -- .envsafe/%s.age`), rotate what it holds, then `envsafe rotate -e %s`\n", e.Name, e.HiddenKeys, e.Name, e.Name)
-		}
-	}
 }

@@ -159,6 +159,7 @@ func (d *Deps) open(ctx context.Context, envFlag string, sc auditScope) (*store.
 			return nil, "", nil, err
 		}
 		s.LoadTrust = d.loadTrustAs(id)
+		s.Pinned = d.pinnedAs(id)
 	}
 	env, err := d.envName(s, envFlag)
 	if err != nil {
@@ -169,6 +170,7 @@ func (d *Deps) open(ctx context.Context, envFlag string, sc auditScope) (*store.
 			return nil, "", nil, err
 		}
 		s.LoadTrust = d.loadTrustAs(id)
+		s.Pinned = d.pinnedAs(id)
 	}
 	return s, env, id, nil
 }

@@ -7,9 +7,11 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/urfave/cli/v2"
+
+	"github.com/envsafe/envsafe/internal/payload"
 	"github.com/envsafe/envsafe/internal/team"
 	"github.com/envsafe/envsafe/internal/trust"
-	"github.com/urfave/cli/v2"
 )
 
 type lsOpts struct {
@@ -68,7 +70,7 @@ func runLs(ctx context.Context, d *Deps, o lsOpts) error {
 	stale := 0
 	for _, name := range p.Names() {
 		_, conflict := p.Conflicts[name]
-		e := lsEntry{Name: name, Updated: p.Secrets[name].Updated, Conflict: conflict, Stale: isStale(p.Secrets[name].Updated, maxAge, d.Now())}
+		e := lsEntry{Name: name, Updated: p.Secrets[name].Updated, Conflict: conflict, Stale: payload.Stale(p.Secrets[name].Updated, maxAge, d.Now())}
 		if e.Stale {
 			stale++
 		}

@@ -24,6 +24,7 @@ func (d *Deps) openProject(ctx context.Context, sc auditScope) (*store.Store, *i
 		return nil, nil, err
 	}
 	s.LoadTrust = d.loadTrustAs(id)
+	s.Pinned = d.pinnedAs(id)
 	return s, id, nil
 }
 

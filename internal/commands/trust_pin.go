@@ -1,11 +1,9 @@
 package commands
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/envsafe/envsafe/internal/hint"
@@ -58,22 +56,23 @@ func (d *Deps) trustPin(s *store.Store, id *identity.Resolved) (trust.Pin, error
 	return trust.Pin{Project: bound, Checkpoint: st.Checkpoint, MinRoster: st.RosterVersion}, nil
 }
 
-// pinned reports whether this machine holds a pin for the project: the
-// clone is bound (one stat), ENVSAFE_TRUST is set, or the identity in
-// ENVSAFE_IDENTITY / ENVSAFE_IDENTITY_FILE carries a pin line (CI). The
-// keychain is not asked: members are bound.
+// pinned reports whether this machine holds a pin for the project without
+// reading any file but the clone's binding: the clone is bound (one stat),
+// ENVSAFE_TRUST is set, or ENVSAFE_IDENTITY carries a pin line. Commands
+// that resolved their identity use pinnedAs, which also sees a pin line in
+// an identity file.
 func (d *Deps) pinned(s *store.Store) bool {
 	if d.boundProject(s) != "" || strings.TrimSpace(d.getenv(EnvTrust)) != "" {
 		return true
 	}
-	if text, ok := d.LookupEnv(identity.EnvIdentity); ok {
-		return strings.Contains(text, identity.TrustPinPrefix)
-	}
-	if path, ok := d.LookupEnv(identity.EnvIdentityFile); ok && path != "" {
-		data, err := os.ReadFile(resolvePath(d, path))
-		return err == nil && bytes.Contains(data, []byte(identity.TrustPinPrefix))
-	}
-	return false
+	text, _ := d.LookupEnv(identity.EnvIdentity)
+	return strings.Contains(text, identity.TrustPinPrefix)
+}
+
+// pinnedAs is pinned for a command whose identity is resolved, so the key
+// file is not read a second time on every run.
+func (d *Deps) pinnedAs(id *identity.Resolved) func(*store.Store) bool {
+	return func(s *store.Store) bool { return id.TrustPin != "" || d.pinned(s) }
 }
 
 // boundProject is the project id this clone is bound to ("" if none).

@@ -326,3 +326,20 @@ func DecodeAnyEnvironment(data []byte) (*Payload, error) {
 	}
 	return p, nil
 }
+
+// Stale says whether a secret last changed at updated is older than maxAge
+// at now (maxAge 0: no limit), what team.yaml's max_age asks to rotate.
+func Stale(updated time.Time, maxAge time.Duration, now time.Time) bool {
+	return maxAge > 0 && now.Sub(updated) > maxAge
+}
+
+// StaleNames lists, sorted, the secrets older than maxAge at now.
+func (p *Payload) StaleNames(maxAge time.Duration, now time.Time) []string {
+	var out []string
+	for _, name := range p.Names() {
+		if Stale(p.Secrets[name].Updated, maxAge, now) {
+			out = append(out, name)
+		}
+	}
+	return out
+}

@@ -216,3 +216,16 @@ func TestSignedPayloadAndItsSigningBody(t *testing.T) {
 		}
 	}
 }
+
+func TestStaleNames(t *testing.T) {
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	p := New("production")
+	p.Set("OLD", "a", now.Add(-100*24*time.Hour))
+	p.Set("NEW", "b", now.Add(-time.Hour))
+	if got := p.StaleNames(90*24*time.Hour, now); len(got) != 1 || got[0] != "OLD" {
+		t.Fatalf("StaleNames(90d) = %v, want OLD", got)
+	}
+	if got := p.StaleNames(0, now); got != nil {
+		t.Fatalf("StaleNames(no limit) = %v, want none", got)
+	}
+}
