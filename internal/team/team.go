@@ -77,29 +77,10 @@ type Team struct {
 	doc *yaml.Node
 }
 
-// validName checks a name against a first-character set and a rest set,
-// up to 63 characters. (Hand-written rather than regexp: compiling patterns
-// at start-up is measurable in `envsafe run`.)
-func validName(name string, first, rest func(c byte) bool) bool {
-	if len(name) == 0 || len(name) > 63 || !first(name[0]) {
-		return false
-	}
-	for i := 1; i < len(name); i++ {
-		if !rest(name[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func isLowerDigit(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') }
-
-func isAlnum(c byte) bool { return isLowerDigit(c) || (c >= 'A' && c <= 'Z') }
-
 // ValidateEnvName accepts names that are safe as file names on every OS:
 // lower-case letters, digits, _ and -, starting with a letter or digit.
 func ValidateEnvName(name string) error {
-	if !validName(name, isLowerDigit, func(c byte) bool { return isLowerDigit(c) || c == '_' || c == '-' }) {
+	if !trust.ValidEnvName(name) {
 		return fmt.Errorf("invalid environment name %q: use lower-case letters, digits, _ and - (at most 63)", name)
 	}
 	return nil
@@ -107,7 +88,7 @@ func ValidateEnvName(name string) error {
 
 // ValidateMemberName accepts short names such as alice, ci-prod or a.b@corp.
 func ValidateMemberName(name string) error {
-	if !validName(name, isAlnum, func(c byte) bool { return isAlnum(c) || c == '.' || c == '_' || c == '@' || c == '-' }) {
+	if !trust.ValidMemberName(name) {
 		return fmt.Errorf("invalid member name %q: use letters, digits, ., _, @ and - (at most 63)", name)
 	}
 	return nil

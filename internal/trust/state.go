@@ -67,7 +67,7 @@ func (s State) check() error {
 		return malformed("trust state checkpoint is not a log index and hex SHA-256")
 	}
 	for env := range s.Envs {
-		if !validEnvName(env) {
+		if !ValidEnvName(env) {
 			return malformed("trust state names an invalid environment %s", QuoteName(env))
 		}
 	}

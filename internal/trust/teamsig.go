@@ -332,7 +332,7 @@ func checkEntry(e *LogEntry, index int, prev string) (adminSet, error) {
 	set := adminSet{byKey: make(map[string]Admin, len(e.Admins)), threshold: e.Threshold}
 	names := make(map[string]bool, len(e.Admins))
 	for _, a := range e.Admins {
-		if !validMemberName(a.Name) {
+		if !ValidMemberName(a.Name) {
 			return adminSet{}, malformed("log entry %d: invalid admin name %s", index, QuoteName(a.Name))
 		}
 		if names[a.Name] {
@@ -433,7 +433,7 @@ func indexTeam(t *Team) (*teamIndex, error) {
 	recipients := make(map[string]bool, len(t.Members))
 	for i := range t.Members {
 		m := &t.Members[i]
-		if !validMemberName(m.Name) {
+		if !ValidMemberName(m.Name) {
 			return nil, malformed("roster: invalid member name %s", QuoteName(m.Name))
 		}
 		if ix.members[m.Name] != nil {
@@ -463,7 +463,7 @@ func indexTeam(t *Team) (*teamIndex, error) {
 	}
 	for i := range t.Environments {
 		e := &t.Environments[i]
-		if !validEnvName(e.Name) {
+		if !ValidEnvName(e.Name) {
 			return nil, malformed("roster: invalid environment name %s", QuoteName(e.Name))
 		}
 		if ix.envs[e.Name] != nil {
@@ -542,9 +542,9 @@ func recipientID(r string) (string, error) {
 	return strings.ToLower(r), nil
 }
 
-// validName mirrors the team package's name rules, which this package may
-// not import: a roster is signed, but its names still become file names and
-// terminal output.
+// validName holds the name rules of rosters and team.yaml alike (the team
+// package uses them through ValidEnvName and ValidMemberName): a roster is
+// signed, but its names still become file names and terminal output.
 func validName(name string, first, rest func(c byte) bool) bool {
 	if len(name) == 0 || len(name) > 63 || !first(name[0]) {
 		return false
@@ -561,12 +561,14 @@ func isLowerDigit(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= '0' && c
 
 func isAlnum(c byte) bool { return isLowerDigit(c) || (c >= 'A' && c <= 'Z') }
 
-// validEnvName is team.ValidateEnvName: environment names are file names.
-func validEnvName(name string) bool {
+// ValidEnvName accepts environment names: lower-case letters, digits, _
+// and -, starting with a letter or digit, at most 63; they are file names.
+func ValidEnvName(name string) bool {
 	return validName(name, isLowerDigit, func(c byte) bool { return isLowerDigit(c) || c == '_' || c == '-' })
 }
 
-// validMemberName is team.ValidateMemberName.
-func validMemberName(name string) bool {
+// ValidMemberName accepts member names such as alice, ci-prod or a.b@corp:
+// letters, digits, ., _, @ and -, at most 63.
+func ValidMemberName(name string) bool {
 	return validName(name, isAlnum, func(c byte) bool { return isAlnum(c) || c == '.' || c == '_' || c == '@' || c == '-' })
 }
