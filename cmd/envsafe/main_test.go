@@ -67,8 +67,15 @@ func TestScripts(t *testing.T) {
 			}
 		}
 	}
-	testscript.Run(t, testscript.Params{
-		Dir:                 "testdata/script",
+	testscript.Run(t, scriptParams("testdata/script"))
+}
+
+// scriptParams is how every end-to-end script runs: a fresh HOME, no
+// session bus unless the script asks, the repository at $REPO, and the
+// custom commands below.
+func scriptParams(dir string) testscript.Params {
+	return testscript.Params{
+		Dir:                 dir,
 		RequireExplicitExec: true,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("HOME", env.WorkDir+"/home")
@@ -108,7 +115,7 @@ func TestScripts(t *testing.T) {
 			"newprocs":   cmdNewProcs,
 			"ageencrypt": cmdAgeEncrypt,
 		},
-	})
+	}
 }
 
 // flipbyte FILE OFFSET flips the low bit of one byte; a negative OFFSET

@@ -115,6 +115,7 @@ func runCheck(ctx context.Context, d *Deps, o checkOpts) error {
 	if err != nil {
 		return err
 	}
+	unlisted := t.UnlistedMaxAge()
 	t, proposal, err := signedView(s, t)
 	if err != nil {
 		return err
@@ -188,6 +189,9 @@ func runCheck(ctx context.Context, d *Deps, o checkOpts) error {
 			fmt.Fprintf(d.Stdout, "team.yaml: not signed: %s\n", line)
 		}
 		printCheck(d, r)
+	}
+	if len(unlisted) > 0 {
+		d.say("Note: team.yaml's max_age names %s, not an environment of this project: no limit applies until it is one.", strings.Join(unlisted, ", "))
 	}
 	if len(r.Unchecked) > 0 {
 		d.say("Not checked (you cannot decrypt them): %s.", strings.Join(r.Unchecked, ", "))

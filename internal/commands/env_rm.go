@@ -56,6 +56,7 @@ func runEnvRm(ctx context.Context, d *Deps, name string, yes bool) error {
 	_, _, err = s.ChangeAccess(ctx, id.Identity, store.Access{
 		Change: func(t *team.Team) error {
 			t.Environments = slices.DeleteFunc(t.Environments, func(e team.Environment) bool { return e.Name == name })
+			delete(t.MaxAge, name)
 			return nil
 		},
 	})

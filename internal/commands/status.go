@@ -107,9 +107,28 @@ func runStatus(ctx context.Context, d *Deps, asJSON bool) error {
 	if asJSON {
 		enc := json.NewEncoder(d.Stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(r)
+		if err := enc.Encode(r); err != nil {
+			return err
+		}
+	} else {
+		printStatus(d, r)
 	}
-	printStatus(d, r)
+	return misconfiguredIdentity(d, idErr)
+}
+
+// misconfiguredIdentity is status's exit: an identity variable that is set
+// but unusable (a CI secret that did not arrive) fails with exit 4 as every
+// other command does, after the report; having no identity yet is a state
+// status describes, not an error.
+func misconfiguredIdentity(d *Deps, idErr error) error {
+	if idErr == nil {
+		return nil
+	}
+	for _, name := range []string{identity.EnvIdentity, identity.EnvIdentityFile} {
+		if _, set := d.LookupEnv(name); set {
+			return idErr
+		}
+	}
 	return nil
 }
 

@@ -2,6 +2,7 @@ package team
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -70,7 +71,9 @@ func (t *Team) MaxAgeOf(env string) time.Duration {
 //	max_age:
 //	  production: 90d
 //
-// whose keys must be environments listed above it.
+// A key may name an environment the project does not have (yet): the
+// README's example names staging, and a project without one must still
+// work. Such entries are kept as written and listed by Unlisted.
 func (t *Team) decodeMaxAge(n *yaml.Node) error {
 	if n.Kind == 0 || (n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
 		return nil
@@ -80,9 +83,6 @@ func (t *Team) decodeMaxAge(n *yaml.Node) error {
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
-		if _, ok := t.Env(k.Value); !ok {
-			return lineErr(k, "max_age names %q, which is not under environments", k.Value)
-		}
 		if _, dup := t.MaxAge[k.Value]; dup {
 			return lineErr(k, "max_age lists %q twice", k.Value)
 		}
@@ -101,21 +101,41 @@ func (t *Team) decodeMaxAge(n *yaml.Node) error {
 	return nil
 }
 
-// marshalMaxAge writes max_age in environment order, leaving out entries
-// for environments no longer listed (env rm); nil when there is none.
+// UnlistedMaxAge returns, sorted, the names max_age gives a limit that are
+// not environments of the project, for `check` to point out.
+func (t *Team) UnlistedMaxAge() []string {
+	var names []string
+	for name := range t.MaxAge {
+		if _, ok := t.Env(name); !ok {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// marshalMaxAge writes max_age in environment order, then the entries for
+// names that are not environments, sorted; nil when there is none.
+// `env rm` deletes the removed environment's entry itself.
 func (t *Team) marshalMaxAge() *yaml.Node {
 	var m *yaml.Node
-	for _, e := range t.Environments {
-		d, ok := t.MaxAge[e.Name]
+	add := func(name string) {
+		d, ok := t.MaxAge[name]
 		if !ok || d <= 0 {
-			continue
+			return
 		}
 		if m == nil {
 			m = &yaml.Node{Kind: yaml.MappingNode}
 		}
 		m.Content = append(m.Content,
-			&yaml.Node{Kind: yaml.ScalarNode, Value: e.Name},
+			&yaml.Node{Kind: yaml.ScalarNode, Value: name},
 			&yaml.Node{Kind: yaml.ScalarNode, Value: FormatDuration(d)})
+	}
+	for _, e := range t.Environments {
+		add(e.Name)
+	}
+	for _, name := range t.UnlistedMaxAge() {
+		add(name)
 	}
 	return m
 }

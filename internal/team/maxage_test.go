@@ -52,16 +52,41 @@ func TestMaxAgeIsOptionalAndRoundTrips(t *testing.T) {
 	if !strings.Contains(string(data), "max_age:\n  production: 84d\n") {
 		t.Fatalf("max_age not written back:\n%s", data)
 	}
-	// A member or environment change (Marshal after Clone) keeps it, and
-	// removing the environment drops its entry instead of breaking the file.
+	// A member or environment change (Marshal after Clone) keeps it, also
+	// for an environment the project does not have (env rm deletes the
+	// entry itself): what a user wrote is not dropped by an unrelated write.
 	c := tm.Clone()
 	c.Environments = c.Environments[:1]
 	data, err = c.Marshal()
-	if err != nil || strings.Contains(string(data), "max_age") {
+	if err != nil || !strings.Contains(string(data), "max_age:\n  production: 84d\n") {
 		t.Fatalf("after removing production: %v\n%s", err, data)
+	}
+	if got := c.UnlistedMaxAge(); len(got) != 1 || got[0] != "production" {
+		t.Fatalf("UnlistedMaxAge = %v", got)
+	}
+	if got := tm.UnlistedMaxAge(); len(got) != 0 {
+		t.Fatalf("UnlistedMaxAge = %v", got)
 	}
 	if tm.MaxAgeOf("production") == 0 {
 		t.Fatal("Clone shares the max_age map")
+	}
+}
+
+// The README's max_age example names staging: a project without one still
+// works, and keeps the entry.
+func TestMaxAgeMayNameAnEnvironmentNotThereYet(t *testing.T) {
+	alice := key(t, false)
+	doc := fmt.Sprintf("version: 1\nmembers:\n  alice: %s\nenvironments:\n  production: [alice]\nmax_age:\n  production: 90d\n  staging: 180d\n", alice)
+	tm, err := Parse([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tm.UnlistedMaxAge(); len(got) != 1 || got[0] != "staging" {
+		t.Fatalf("UnlistedMaxAge = %v", got)
+	}
+	data, err := tm.Marshal()
+	if err != nil || !strings.Contains(string(data), "max_age:\n  production: 90d\n  staging: 180d\n") {
+		t.Fatalf("%v\n%s", err, data)
 	}
 }
 
@@ -69,7 +94,6 @@ func TestMaxAgeErrorsNameTheLine(t *testing.T) {
 	alice := key(t, false)
 	base := fmt.Sprintf("version: 1\nmembers:\n  alice: %s\nenvironments:\n  production: [alice]\n", alice)
 	cases := map[string]string{
-		"max_age:\n  staging: 90d\n":                     `line 7: max_age names "staging"`,
 		"max_age:\n  production: 90\n":                   `line 7: max_age of "production"`,
 		"max_age:\n  production: [90d]\n":                `line 7: max_age of "production" must be a duration`,
 		"max_age: 90d\n":                                 `line 6: max_age must map`,
