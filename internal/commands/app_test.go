@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"github.com/envsafe/envsafe/internal/store"
 	"os"
 	"path/filepath"
 	"strings"
@@ -159,5 +160,29 @@ func TestKeyFileInsideTheProjectIsWarnedAbout(t *testing.T) {
 	h.must("identity", "new", "--file", filepath.Join(t.TempDir(), "ci.key"))
 	if strings.Contains(h.stderr.String(), "inside the project") {
 		t.Fatalf("a key outside the project was warned about: %q", h.stderr)
+	}
+}
+
+// An existing member gets more environments by name alone; a name that is
+// not a member yet is told to give the key.
+func TestMemberAddByNameForAnExistingMember(t *testing.T) {
+	h := newHarness(t)
+	h.must("init", "--name", "alice", "-e", "development", "-e", "staging")
+	bob := "age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq"
+	h.must("member", "add", "bob", bob, "-e", "development", "--yes")
+	h.must("member", "add", "bob", "-e", "staging", "--yes")
+	s, err := store.Find(h.deps.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm, err := s.Team()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tm.CanRead("staging", bob) {
+		t.Fatalf("bob cannot read staging after `member add bob -e staging`: %+v", tm.Environments)
+	}
+	if code := h.run("member", "add", "carol", "-e", "staging", "--yes"); code != 2 || !strings.Contains(h.stderr.String(), "carol is not a member yet") {
+		t.Fatalf("member add of a new name without a key: exit %d\n%s", code, h.stderr)
 	}
 }

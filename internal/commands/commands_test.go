@@ -63,6 +63,23 @@ func (h *harness) must(args ...string) {
 	}
 }
 
+// Without a git name the member is named by account and host, so that two
+// newcomers' defaults do not both read "me".
+func TestDefaultMemberNameIsAccountAndHost(t *testing.T) {
+	h := newHarness(t)
+	h.deps.GitUserName = func() string { return "" }
+	h.env["USER"] = "Dana"
+	host, _ := os.Hostname()
+	host, _, _ = strings.Cut(strings.ToLower(host), ".")
+	if got, want := defaultMemberName(h.deps), "dana@"+host; host != "" && got != want {
+		t.Fatalf("default member name %q, want %q", got, want)
+	}
+	delete(h.env, "USER")
+	if got := defaultMemberName(h.deps); got == "me" || got == "" {
+		t.Fatalf("default member name %q without USER", got)
+	}
+}
+
 func TestInitOffTerminalNeverPrompts(t *testing.T) {
 	h := newHarness(t)
 	h.must("init")

@@ -42,10 +42,10 @@ Examples:
 func runIdentityExport(ctx context.Context, d *Deps, o identityExportOpts) error {
 	secret, err := d.Keychain.Get(ctx, identity.KeychainAccount)
 	if errors.Is(err, keychain.ErrNotFound) {
-		return hint.With(fmt.Errorf("%w: none in the keychain to export", identity.ErrNoIdentity), "create one with `envsafe identity new`")
+		return hint.With(fmt.Errorf("%w: none in the keychain to export", identity.ErrNoIdentity), keyElsewhereHint(d, "create one with `envsafe identity new`"))
 	}
 	if err != nil {
-		return err
+		return hint.With(err, keyElsewhereHint(d, "run it in the session where your keychain is (your desktop login); machines without one take their key from ENVSAFE_IDENTITY or ENVSAFE_IDENTITY_FILE"))
 	}
 	id, err := identity.Parse(secret)
 	if err != nil {
@@ -69,4 +69,17 @@ func runIdentityExport(ctx context.Context, d *Deps, o identityExportOpts) error
 	}
 	_, err = io.WriteString(d.Stdout, text)
 	return err
+}
+
+// keyElsewhereHint is the advice of identity export and rm when the
+// keychain has no key for them: the key envsafe uses here may be a file or
+// a variable, which are backed up (or removed) as what they are.
+func keyElsewhereHint(d *Deps, otherwise string) string {
+	if _, ok := d.LookupEnv(identity.EnvIdentity); ok {
+		return "envsafe here uses the key in " + identity.EnvIdentity + ", not the keychain: that value is the key (keep it where it came from, such as your CI's secret store)"
+	}
+	if path, ok := d.LookupEnv(identity.EnvIdentityFile); ok {
+		return "envsafe here uses the key file " + path + " (" + identity.EnvIdentityFile + "), not the keychain: back up or delete that file itself"
+	}
+	return otherwise
 }

@@ -30,10 +30,10 @@ Examples:
 func runIdentityRm(ctx context.Context, d *Deps, yes bool) error {
 	secret, err := d.Keychain.Get(ctx, identity.KeychainAccount)
 	if errors.Is(err, keychain.ErrNotFound) {
-		return fmt.Errorf("%w: the keychain holds no envsafe identity to remove", identity.ErrNoIdentity)
+		return hint.With(fmt.Errorf("%w: the keychain holds no envsafe identity to remove", identity.ErrNoIdentity), keyElsewhereHint(d, "nothing to do"))
 	}
 	if err != nil {
-		return err
+		return hint.With(err, keyElsewhereHint(d, "run it in the session where your keychain is (your desktop login)"))
 	}
 	what := "an entry that is not a valid identity"
 	if id, err := identity.Parse(secret); err == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -166,9 +167,18 @@ func validateEnvList(s string) error {
 	return nil
 }
 
-// defaultMemberName turns "Alice Smith" from git into "alice-smith".
+// defaultMemberName turns "Alice Smith" from git into "alice-smith";
+// without a git name, the account and host ("alice@laptop"), which tell
+// teammates who it is, never a name like "me" that means someone else on
+// every machine.
 func defaultMemberName(d *Deps) string {
-	for _, candidate := range []string{d.GitUserName(), d.getenv("USER"), d.getenv("USERNAME")} {
+	account := d.getenv("USER")
+	if account == "" {
+		account = d.getenv("USERNAME")
+	}
+	host, _ := os.Hostname()
+	host, _, _ = strings.Cut(host, ".")
+	for _, candidate := range []string{d.GitUserName(), account + "@" + host, account, host} {
 		var b strings.Builder
 		for _, r := range strings.ToLower(strings.TrimSpace(candidate)) {
 			switch {
@@ -182,7 +192,7 @@ func defaultMemberName(d *Deps) string {
 			return name
 		}
 	}
-	return "me"
+	return "member"
 }
 
 // ensureIdentity resolves the user's identity, creating one in the keychain

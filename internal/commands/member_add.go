@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -29,14 +30,17 @@ func newMemberAddCmd(d *Deps) *cli.Command {
 	return &cli.Command{
 		Name:      "add",
 		Usage:     "give a person or machine access to environments",
-		ArgsUsage: "NAME RECIPIENT",
+		ArgsUsage: "NAME [RECIPIENT]",
 		Description: `RECIPIENT is their public key: age1... (from envsafe identity show),
 age1pq1... (post-quantum), or an SSH key "ssh-ed25519 AAAA..." / "ssh-rsa AAAA...".
-Shows which environments gain whom, asks on a terminal (--yes elsewhere),
-then re-encrypts them. You must be able to decrypt each of them.
+For someone who is already a member, NAME alone adds environments with the
+key team.yaml holds. Shows which environments gain whom, asks on a terminal
+(--yes elsewhere), then re-encrypts them. You must be able to decrypt each
+of them.
 
 Examples:
    envsafe member add bob age1qyz... -e development
+   envsafe member add bob -e staging                  (bob is a member already)
    envsafe member add ci-prod "$(cat ci.pub)" -e production --yes
    envsafe member add carol "ssh-ed25519 AAAAC3... carol@laptop" -e development -e staging`,
 		Flags: []cli.Flag{
@@ -46,8 +50,8 @@ Examples:
 			&cli.BoolFlag{Name: "read-only", Usage: "a reader that never writes, such as CI (signed projects)"},
 		},
 		Action: func(c *cli.Context) error {
-			if c.NArg() != 2 {
-				return usagef("member add", "member add takes NAME and RECIPIENT (quote an SSH key), got %s", plural(c.NArg(), "argument"))
+			if c.NArg() != 1 && c.NArg() != 2 {
+				return usagef("member add", "member add takes NAME and RECIPIENT (quote an SSH key), or only the NAME of a member, got %s", plural(c.NArg(), "argument"))
 			}
 			return runMemberAdd(c.Context, d, memberAddOpts{name: c.Args().Get(0), recipient: c.Args().Get(1), envs: splitList(strings.Join(c.StringSlice("env"), ",")), yes: c.Bool("yes"), sign: c.String("sign"), readOnly: c.Bool("read-only")})
 		},
@@ -58,13 +62,20 @@ func runMemberAdd(ctx context.Context, d *Deps, o memberAddOpts) error {
 	if err := team.ValidateMemberName(o.name); err != nil {
 		return usagef("member add", "%v", err)
 	}
-	recipient, err := team.ParseRecipient(o.recipient)
-	if err != nil {
-		return usagef("member add", "%v", err)
-	}
 	s, t, id, err := d.openTeam(ctx, audited("member add"))
 	if err != nil {
 		return err
+	}
+	if o.recipient == "" {
+		m, ok := t.Member(o.name)
+		if !ok {
+			return usagef("member add", "%s is not a member yet: give their public key too, `envsafe member add %s RECIPIENT` (they print it with `envsafe identity show`)", o.name, o.name)
+		}
+		o.recipient, o.sign, o.readOnly = m.Recipient, cmp.Or(o.sign, m.Sign), o.readOnly || m.ReadOnly
+	}
+	recipient, err := team.ParseRecipient(o.recipient)
+	if err != nil {
+		return usagef("member add", "%v", err)
 	}
 	envs := o.envs
 	if len(envs) == 0 {
