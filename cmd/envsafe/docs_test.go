@@ -33,8 +33,9 @@ var docFiles = []string{"README.md"}
 //	<!-- docs-test: keychain -->        needs the reader's key in the keychain
 //	                                     (the rest of the document is skipped
 //	                                     where there is none)
-//	<!-- docs-test: typed TEXT -->      the block runs on a terminal, where
-//	                                     the reader answers its questions TEXT
+//	<!-- docs-test: typed WORD... -->   the block runs on a terminal, where
+//	                                     the reader answers its prompts, one
+//	                                     word each
 type docBlock struct {
 	line                      int
 	lang, body                string
@@ -84,7 +85,8 @@ func docBlocks(doc string) ([]docBlock, error) {
 			case "keychain":
 				pending.keychain = true
 			case "typed":
-				pending.typed += m[2] + "\n"
+				// One answer per word: the answers to a block's prompts.
+				pending.typed += strings.Join(strings.Fields(m[2]), "\n") + "\n"
 			case "after-each-line":
 				pending.prompt = m[2]
 			default:

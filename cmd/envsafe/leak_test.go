@@ -343,7 +343,7 @@ esac`)
 	lt.do(leakStep{args: []string{"edit"}, env: []string{"EDIT_MODE=broken", "EDIT_VALUE_FILE=" + lt.input("broken-value", broken)}, want: anyFailure})
 	lt.do(leakStep{args: []string{"edit"}, env: []string{"EDIT_MODE=fail"}, want: anyFailure})
 
-	// Environments, members, sync, rotate.
+	// Environments, members, sync, rekey, rotate.
 	_, bobKey := newKey(t, lt.sandbox)
 	run(0, "env", "ls")
 	run(0, "env", "add", "staging")
@@ -356,7 +356,9 @@ esac`)
 	run(0, "member", "rm", "bob", "--yes")
 	run(anyFailure, "member", "rm", "nobody", "--yes")
 	run(0, "sync")
-	run(0, "rotate")
+	run(0, "rekey")
+	run(anyFailure, "rekey", "-e", "nosuch")
+	run(0, "rotate", "API_KEY", "--generate")
 	run(anyFailure, "rotate", "-e", "nosuch")
 
 	// git: setup, the diff driver, the merge driver (clean and conflicting).
@@ -426,7 +428,7 @@ esac`)
 	lt.keys = append(lt.keys, strings.TrimSpace(mallory))
 	readers := [][]string{
 		{"get", "API_KEY"}, {"ls"}, {"export"}, {"run", "--", "true"}, {"edit"}, {"set", "X=1"}, {"rm", "API_KEY"},
-		{"import", filepath.Join(lt.root, "in", "good.env")}, {"sync"}, {"rotate"},
+		{"import", filepath.Join(lt.root, "in", "good.env")}, {"sync"}, {"rekey"}, {"rotate", "API_KEY", "--done"},
 		{"member", "add", "carol", bobKey, "--yes"},
 		{"check", "-e", "development"}, {"diff", "development", "production"},
 	}

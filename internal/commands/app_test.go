@@ -104,7 +104,7 @@ func TestMemberRmOfYourselfListsWhatToRotate(t *testing.T) {
 	if code := h.run("member", "rm", "alice", "--yes"); code != 0 {
 		t.Fatalf("member rm of yourself: exit %d\n%s", code, h.stderr)
 	}
-	for _, want := range []string{"alice could read in development: API_KEY", "rotate each value", "you removed yourself"} {
+	for _, want := range []string{"alice could read in development: API_KEY", "copies of 1 secret encrypted", "marked to rotate", "you removed yourself"} {
 		if !strings.Contains(h.stderr.String(), want) {
 			t.Errorf("stderr lacks %q:\n%s", want, h.stderr)
 		}

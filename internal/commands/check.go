@@ -92,9 +92,17 @@ type checkEnv struct {
 	Gained    []string `json:"gained"`
 	Lost      []string `json:"lost"`
 	Conflicts []string `json:"conflicts"`
+	// Rotate lists the secrets marked to rotate (member rm).
+	Rotate []rotateEntry `json:"rotate"`
 	// HiddenKeys counts keys the file is encrypted to beyond those it
 	// records (an insider's re-encryption outside envsafe).
 	HiddenKeys int `json:"hidden_keys,omitempty"`
+}
+
+// rotateEntry is a secret marked to rotate, and why.
+type rotateEntry struct {
+	Name string `json:"name"`
+	Why  string `json:"why"`
 }
 
 type staleEntry struct {
@@ -103,7 +111,7 @@ type staleEntry struct {
 }
 
 func (e checkEnv) problems() int {
-	n := len(e.Stale) + len(e.Missing) + len(e.Conflicts) + min(e.HiddenKeys, 1)
+	n := len(e.Stale) + len(e.Missing) + len(e.Conflicts) + len(e.Rotate) + min(e.HiddenKeys, 1)
 	if len(e.Gained)+len(e.Lost) > 0 {
 		n++
 	}
@@ -212,7 +220,10 @@ func runCheck(ctx context.Context, d *Deps, o checkOpts) error {
 
 // checkEnvironment finds what is wrong with one decrypted environment.
 func checkEnvironment(t *team.Team, env string, p *payload.Payload, now time.Time) checkEnv {
-	e := checkEnv{Name: env, Secrets: len(p.Secrets), Stale: []staleEntry{}, Missing: []string{}, Gained: []string{}, Lost: []string{}, Conflicts: p.ConflictNames()}
+	e := checkEnv{Name: env, Secrets: len(p.Secrets), Stale: []staleEntry{}, Missing: []string{}, Gained: []string{}, Lost: []string{}, Conflicts: p.ConflictNames(), Rotate: []rotateEntry{}}
+	for _, name := range p.ToRotate() {
+		e.Rotate = append(e.Rotate, rotateEntry{Name: name, Why: p.Rotate[name]})
+	}
 	if maxAge := t.MaxAgeOf(env); maxAge > 0 {
 		e.MaxAge = team.FormatDuration(maxAge)
 		for _, name := range p.StaleNames(maxAge, now) {

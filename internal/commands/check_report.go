@@ -25,11 +25,14 @@ func printCheck(d *Deps, r checkReport) {
 			}
 			fmt.Fprintf(w, "%s: drift: %s; run envsafe sync\n", e.Name, strings.Join(parts, "; "))
 		}
+		for _, r := range e.Rotate {
+			fmt.Fprintf(w, "%s: to rotate: %s (%s)\n", e.Name, r.Name, r.Why)
+		}
 		for _, name := range e.Conflicts {
 			fmt.Fprintf(w, "%s: conflict: %s (undecided after a git merge)\n", e.Name, name)
 		}
 		if e.HiddenKeys > 0 {
-			fmt.Fprintf(w, "%s: encrypted to %d more key(s) than it records: someone re-encrypted it outside envsafe; find who (`git log -p -- .envsafe/%s.age`), rotate what it holds, then `envsafe rotate -e %s`\n", e.Name, e.HiddenKeys, e.Name, e.Name)
+			fmt.Fprintf(w, "%s: encrypted to %d more key(s) than it records: someone re-encrypted it outside envsafe; find who (`git log -p -- .envsafe/%s.age`), rotate what it holds, then `envsafe rekey -e %s`\n", e.Name, e.HiddenKeys, e.Name, e.Name)
 		}
 	}
 }

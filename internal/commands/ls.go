@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -49,6 +50,8 @@ type lsEntry struct {
 	Conflict bool `json:"conflict,omitempty"`
 	// Stale marks a secret older than the environment's max_age.
 	Stale bool `json:"stale,omitempty"`
+	// Rotate says why a secret must get a new value (member rm).
+	Rotate string `json:"rotate,omitempty"`
 }
 
 func runLs(ctx context.Context, d *Deps, o lsOpts) error {
@@ -70,7 +73,7 @@ func runLs(ctx context.Context, d *Deps, o lsOpts) error {
 	stale := 0
 	for _, name := range p.Names() {
 		_, conflict := p.Conflicts[name]
-		e := lsEntry{Name: name, Updated: p.Secrets[name].Updated, Conflict: conflict, Stale: payload.Stale(p.Secrets[name].Updated, maxAge, d.Now())}
+		e := lsEntry{Name: name, Updated: p.Secrets[name].Updated, Conflict: conflict, Stale: payload.Stale(p.Secrets[name].Updated, maxAge, d.Now()), Rotate: p.Rotate[name]}
 		if e.Stale {
 			stale++
 		}
@@ -90,15 +93,25 @@ func runLs(ctx context.Context, d *Deps, o lsOpts) error {
 		w := tabwriter.NewWriter(d.Stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(w, "NAME\tUPDATED\tAGE")
 		for _, e := range entries {
-			mark := ""
+			var marks []string
+			if e.Rotate != "" {
+				marks = append(marks, "to rotate ("+e.Rotate+")")
+			}
 			if e.Stale {
-				mark = "\tstale (max_age " + team.FormatDuration(maxAge) + ")"
+				marks = append(marks, "stale (max_age "+team.FormatDuration(maxAge)+")")
+			}
+			mark := ""
+			if len(marks) > 0 {
+				mark = "\t" + strings.Join(marks, "; ")
 			}
 			fmt.Fprintf(w, "%s\t%s\t%s%s\n", e.Name, e.Updated.UTC().Format(time.RFC3339), ago(d.Now().Sub(e.Updated)), mark)
 		}
 		err := w.Flush()
 		if stale > 0 {
 			d.say("%s older than the max_age of %s: rotate, then `envsafe check` passes.", plural(stale, "secret"), env)
+		}
+		if n := len(p.Rotate); n > 0 {
+			d.say("%s to rotate in %s: give each a new value (`envsafe rotate -e %s`), then `envsafe check` passes.", plural(n, "secret"), env, env)
 		}
 		return err
 	default:

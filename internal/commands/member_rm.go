@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/envsafe/envsafe/internal/hint"
+	"github.com/envsafe/envsafe/internal/payload"
 	"github.com/envsafe/envsafe/internal/store"
 	"github.com/envsafe/envsafe/internal/team"
 	"github.com/urfave/cli/v2"
@@ -19,8 +20,10 @@ func newMemberRmCmd(d *Deps) *cli.Command {
 		ArgsUsage: "NAME",
 		Description: `Removes NAME from team.yaml and re-encrypts every environment they could
 read with a fresh file key, then lists the secrets they could read: git
-history still holds copies encrypted to their key, so rotate those values at
-their source. You must be able to decrypt each of those environments.
+history still holds copies encrypted to their key, so those secrets are
+marked "to rotate": rotate each value at its source, then set it
+("envsafe rotate" goes through them). You must be able to decrypt each of
+those environments.
 
 Examples:
    envsafe member rm bob
@@ -57,6 +60,9 @@ func runMemberRm(ctx context.Context, d *Deps, name string, yes bool) error {
 		Change:    func(t *team.Team) error { t.RemoveMember(name); return nil },
 		Reencrypt: func(*team.Team) []string { return envs },
 		Review:    d.reviewAccess("member rm", "Remove "+name+" and re-encrypt "+orNone(envs), yes),
+		Edit: func(env string, p *payload.Payload) {
+			p.MarkToRotate(p.Names(), name+" removed "+d.Now().UTC().Format("2006-01-02"))
+		},
 	})
 	if errors.Is(err, store.ErrProposal) {
 		return d.proposed()
@@ -74,7 +80,7 @@ func runMemberRm(ctx context.Context, d *Deps, name string, yes bool) error {
 		}
 	}
 	if exposed > 0 {
-		d.warn("git history still holds copies of these %d secrets encrypted to %s's key: rotate each value at its source, then `envsafe set` it", exposed, name)
+		d.warn("git history still holds copies of %s encrypted to %s's key: marked to rotate (`envsafe ls --long`; `envsafe check` fails) until each has a new value: rotate it at its source, then `envsafe set` it, or `envsafe rotate` to go through them", plural(exposed, "secret"), name)
 	}
 	if m, ok := t.Member(name); ok && m.Recipient == id.Public() {
 		d.warn("you removed yourself: you can no longer read %s", orNone(done))

@@ -304,6 +304,8 @@ func parse(data []byte) (*Payload, error) {
 			err = s.secrets(&p)
 		case "conflicts":
 			err = s.conflicts(&p)
+		case "rotate":
+			err = s.stringMap(&p.Rotate)
 		case "sig":
 			err = s.sig(&p)
 		default:
@@ -419,6 +421,29 @@ func (s *scanner) conflicts(p *Payload) error {
 			return err
 		}
 		p.Conflicts[name] = c
+		return nil
+	})
+}
+
+// stringMap reads an object of strings as encoding/json fills a
+// map[string]string: a null object clears the map, a null value is "".
+func (s *scanner) stringMap(m *map[string]string) error {
+	if s.null() {
+		*m = nil
+		return nil
+	}
+	if *m == nil {
+		*m = map[string]string{}
+	}
+	return s.object(func(name string) error {
+		v, err := s.optString()
+		if err != nil {
+			return err
+		}
+		(*m)[name] = ""
+		if v != nil {
+			(*m)[name] = *v
+		}
 		return nil
 	})
 }
@@ -632,6 +657,18 @@ func (p *Payload) encode(recipients []string) ([]byte, error) {
 				}
 			}
 			buf = append(buf, '}')
+		}
+		buf = append(buf, '}')
+	}
+	if len(p.Rotate) > 0 {
+		buf = append(buf, `,"rotate":{`...)
+		for i, name := range p.ToRotate() {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = appendString(buf, name)
+			buf = append(buf, ':')
+			buf = appendString(buf, p.Rotate[name])
 		}
 		buf = append(buf, '}')
 	}

@@ -8,6 +8,7 @@ import (
 	"math/rand"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -27,6 +28,9 @@ func referenceEncode(p *Payload) ([]byte, error) {
 	}
 	if len(c.Conflicts) == 0 {
 		c.Conflicts = nil
+	}
+	if len(c.Rotate) == 0 {
+		c.Rotate = nil
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -73,6 +77,9 @@ func randomPayload(r *rand.Rand) *Payload {
 		v := randomText(r)
 		p.Conflicts = map[string]Conflict{"C": {Base: nil, Ours: &v, Theirs: &v}}
 	}
+	if r.Intn(3) == 0 {
+		p.Rotate = map[string]string{"N" + string(rune('A'+r.Intn(3))): "bob removed é✓ \"🔑\" " + strconv.Itoa(r.Intn(1e6))}
+	}
 	if r.Intn(2) == 0 {
 		p.Sig = &trust.Sig{Project: randomText(r), Seq: uint64(r.Int63()), Roster: randomText(r), Writer: randomText(r), Key: randomText(r), Sig: randomText(r)}
 	}
@@ -112,6 +119,9 @@ func assertSame(t *testing.T, got, want *Payload) {
 		}
 		if len(c.Conflicts) == 0 {
 			c.Conflicts = nil
+		}
+		if len(c.Rotate) == 0 {
+			c.Rotate = nil
 		}
 		if c.Recipients == nil {
 			c.Recipients = []string{}
@@ -170,6 +180,7 @@ func FuzzDecodeMatchesEncodingJSON(f *testing.F) {
 	}
 	f.Add([]byte(`{"envsafe":1,"environment":"dev","secrets":{"A":null}}`))
 	f.Add([]byte(`{"envsafe":1,"environment":"dev","conflicts":{"A":{"base":null,"ours":"o","theirs":"t"}}}`))
+	f.Add([]byte(`{"envsafe":1,"environment":"dev","secrets":{"A":{"value":"1"}},"rotate":{"A":"bob removed","A":null,"B":null}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		got, ferr := parse(data)
 		ref, rerr := referenceDecode(data)

@@ -60,6 +60,17 @@ func Merge(base, ours, theirs *Payload) (*Payload, []string) {
 			}
 		}
 	}
+	// A rotate mark stays while the merged value is still the one its side
+	// marked: a branch that set a new value has rotated it.
+	for _, p := range []*Payload{ours, theirs} {
+		for name, why := range p.Rotate {
+			if sec, ok := out.Secrets[name]; ok && sec.Value == p.Secrets[name].Value {
+				if _, kept := out.Rotate[name]; !kept {
+					out.MarkToRotate([]string{name}, why)
+				}
+			}
+		}
+	}
 	return out, out.ConflictNames()
 }
 

@@ -54,6 +54,10 @@ type Payload struct {
 	// Conflicts holds secrets a git merge could not decide, with every
 	// side's value, until the user sets or removes each of them.
 	Conflicts map[string]Conflict `json:"conflicts,omitempty"`
+	// Rotate marks secrets to rotate, with why ("bob removed 2026-12-01"):
+	// someone who lost access could read their value. A new value clears
+	// the mark; `check` fails while one is left.
+	Rotate map[string]string `json:"rotate,omitempty"`
 	// Sig is the writer's signature in a signed project (format version
 	// 2); nil in an unsigned one (version 1), which older envsafe reads.
 	Sig *trust.Sig `json:"sig,omitempty"`
@@ -86,6 +90,11 @@ func (p *Payload) Encode() ([]byte, error) {
 	}
 	for name, cf := range p.Conflicts {
 		if err := validateConflict(name, cf); err != nil {
+			return nil, err
+		}
+	}
+	for name, why := range p.Rotate {
+		if err := validateMark(name, why); err != nil {
 			return nil, err
 		}
 	}
@@ -135,6 +144,14 @@ func check(p *Payload, env string) error {
 	if len(p.Conflicts) == 0 {
 		p.Conflicts = nil
 	}
+	if len(p.Rotate) == 0 {
+		p.Rotate = nil
+	}
+	for name, why := range p.Rotate {
+		if err := validateMark(name, why); err != nil {
+			return fmt.Errorf("%w: %w", ErrMalformed, err)
+		}
+	}
 	for name, s := range p.Secrets {
 		if err := ValidateName(name); err != nil {
 			return fmt.Errorf("%w: %w", ErrMalformed, err)
@@ -149,6 +166,63 @@ func check(p *Payload, env string) error {
 		}
 	}
 	return nil
+}
+
+// MaxMarkLen bounds the reason of a rotate mark.
+const MaxMarkLen = 200
+
+// validateMark accepts a rotate mark for a valid name whose reason is short
+// printable text: it is shown in listings, and may come from a file
+// someone else wrote.
+func validateMark(name, why string) error {
+	if err := ValidateName(name); err != nil {
+		return err
+	}
+	if len(why) > MaxMarkLen || !utf8.ValidString(why) || strings.ContainsFunc(why, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return fmt.Errorf("the rotate mark of %s is not short printable text", name)
+	}
+	return nil
+}
+
+// MarkToRotate marks names that exist as to be rotated, for why; a name
+// already marked keeps its first reason. It returns the names it marked.
+func (p *Payload) MarkToRotate(names []string, why string) []string {
+	var marked []string
+	for _, name := range names {
+		if _, ok := p.Secrets[name]; !ok {
+			continue
+		}
+		if _, already := p.Rotate[name]; already {
+			continue
+		}
+		if p.Rotate == nil {
+			p.Rotate = map[string]string{}
+		}
+		p.Rotate[name] = why
+		marked = append(marked, name)
+	}
+	return marked
+}
+
+// ToRotate returns the marked names, sorted.
+func (p *Payload) ToRotate() []string {
+	names := make([]string, 0, len(p.Rotate))
+	for name := range p.Rotate {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Unmark clears names' rotate marks without a new value, for a secret that
+// was rotated where it is issued and whose stored value is the new one.
+func (p *Payload) Unmark(names ...string) {
+	for _, name := range names {
+		delete(p.Rotate, name)
+	}
+	if len(p.Rotate) == 0 {
+		p.Rotate = nil
+	}
 }
 
 func validateConflict(name string, c Conflict) error {
@@ -205,6 +279,7 @@ func (p *Payload) Set(name, value string, now time.Time) bool {
 		return conflicted
 	}
 	p.Secrets[name] = Secret{Value: value, Updated: now.UTC().Truncate(time.Second)}
+	p.Unmark(name)
 	return true
 }
 
@@ -212,6 +287,7 @@ func (p *Payload) Set(name, value string, now time.Time) bool {
 func (p *Payload) Delete(name string) {
 	delete(p.Secrets, name)
 	delete(p.Conflicts, name)
+	p.Unmark(name)
 }
 
 // ConflictNames lists the secrets a merge left undecided, sorted.

@@ -3,6 +3,7 @@ package payload
 import (
 	"errors"
 	"github.com/envsafe/envsafe/internal/trust"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -227,5 +228,50 @@ func TestStaleNames(t *testing.T) {
 	}
 	if got := p.StaleNames(0, now); got != nil {
 		t.Fatalf("StaleNames(no limit) = %v, want none", got)
+	}
+}
+
+// A rotate mark lasts until a new value is set or the secret is removed;
+// setting the same value again does not rotate it. Marks survive a merge
+// unless a branch set a new value.
+func TestRotateMarks(t *testing.T) {
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	p := New("production")
+	p.Set("API_KEY", "old", now)
+	p.Set("DB_URL", "old", now)
+	p.Set("GONE", "old", now)
+	if got := p.MarkToRotate([]string{"API_KEY", "DB_URL", "GONE", "MISSING"}, "bob removed 2026-12-01"); len(got) != 3 {
+		t.Fatalf("marked %v", got)
+	}
+	p.Set("DB_URL", "old", now)
+	p.Delete("GONE")
+	if got := p.ToRotate(); !slices.Equal(got, []string{"API_KEY", "DB_URL"}) {
+		t.Fatalf("to rotate after same-value set and delete: %v", got)
+	}
+	data, err := p.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Decode(data, "production")
+	if err != nil || back.Rotate["API_KEY"] != "bob removed 2026-12-01" {
+		t.Fatalf("marks do not round-trip: %v %v", back.Rotate, err)
+	}
+	ours := back
+	theirs, err := Decode(data, "production")
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs.Set("API_KEY", "new", now)
+	merged, _ := Merge(p, ours, theirs)
+	if got := merged.ToRotate(); !slices.Equal(got, []string{"DB_URL"}) {
+		t.Fatalf("after merging a branch that rotated API_KEY: %v", got)
+	}
+	p.Set("API_KEY", "new", now)
+	if got := p.ToRotate(); !slices.Equal(got, []string{"DB_URL"}) {
+		t.Fatalf("a new value does not clear the mark: %v", got)
+	}
+	p.Rotate["DB_URL"] = "\x1b[2Jforged"
+	if _, err := p.Encode(); err == nil {
+		t.Fatal("a mark with control characters was written")
 	}
 }

@@ -32,6 +32,9 @@ type Access struct {
 	// other change starts from the signed roster, so that sync or rotate
 	// never sign a proposal nobody was shown.
 	SignProposal bool
+	// Edit, if set, changes each re-encrypted environment before it is
+	// sealed (member rm marks what the removed member could read).
+	Edit func(env string, p *payload.Payload)
 }
 
 // ChangeAccess applies a team change and re-encrypts environments under the
@@ -82,6 +85,9 @@ func (s *Store) ChangeAccess(ctx context.Context, id *crypt.Identity, a Access) 
 		var plain []byte
 		if payloads[i], plain, err = s.read(env, id, t); err != nil {
 			return nil, nil, err
+		}
+		if a.Edit != nil && plain != nil {
+			a.Edit(env, payloads[i])
 		}
 		_, existed := before.Env(env)
 		changes[i] = recipientChange(t, before, nil, env, payloads[i].Recipients, plain == nil)
