@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"github.com/envsafe/envsafe/internal/keychain"
 	"github.com/envsafe/envsafe/internal/store"
 	"os"
 	"path/filepath"
@@ -184,5 +185,19 @@ func TestMemberAddByNameForAnExistingMember(t *testing.T) {
 	}
 	if code := h.run("member", "add", "carol", "-e", "staging", "--yes"); code != 2 || !strings.Contains(h.stderr.String(), "carol is not a member yet") {
 		t.Fatalf("member add of a new name without a key: exit %d\n%s", code, h.stderr)
+	}
+}
+
+// A newcomer with no key at all, in a project: how to join, and whom to ask.
+func TestNoIdentityInAProjectSaysHowToJoin(t *testing.T) {
+	h := newHarness(t)
+	h.must("init", "--name", "alice")
+	h.must("set", "A=1")
+	h.deps.Keychain = keychain.NewMemory() // another person, with no key yet
+	if code := h.run("get", "A"); code != ExitNoIdentity {
+		t.Fatalf("exit %d\n%s", code, h.stderr)
+	}
+	if want := "hint: new to this project? `envsafe init` here creates your key and says how to join; the members are alice"; !strings.Contains(h.stderr.String(), want) {
+		t.Fatalf("stderr lacks %q:\n%s", want, h.stderr)
 	}
 }

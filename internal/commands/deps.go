@@ -6,7 +6,9 @@ package commands
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"github.com/envsafe/envsafe/internal/hint"
 	"io"
 	"time"
 
@@ -167,10 +169,19 @@ func (d *Deps) open(ctx context.Context, envFlag string, sc auditScope) (*store.
 	}
 	if id == nil {
 		if id, err = d.identity(ctx); err != nil {
-			return nil, "", nil, err
+			return nil, "", nil, joinHint(s, err)
 		}
 		s.LoadTrust = d.loadTrustAs(id)
 		s.Pinned = d.pinnedAs(id)
 	}
 	return s, env, id, nil
+}
+
+// joinHint adds, to "no identity" inside a project, how a newcomer joins:
+// the keychain holds no key yet, which is everyone's first day.
+func joinHint(s *store.Store, err error) error {
+	if !errors.Is(err, keychain.ErrNotFound) {
+		return err
+	}
+	return hint.With(err, "new to this project? `envsafe init` here creates your key and says how to join; "+s.MembersHint())
 }

@@ -346,7 +346,31 @@ func (s *Store) notRecipient(env string, id *crypt.Identity, t *team.Team) error
 		return hint.With(hint.With(err, "if you could read it before, check who changed it: `git log -- "+s.Rel(s.EnvPath(env))+"`"),
 			"team.yaml lists you for "+env+" but the file was not re-encrypted since: ask a member of "+env+" to run `envsafe sync`")
 	}
-	return hint.With(err, "send your public key (`envsafe identity show`) to a member of "+env+", who runs `envsafe member add NAME KEY -e "+env+"`")
+	return hint.With(err, "send your public key (`envsafe identity show`) to "+membersOf(t, env)+", who runs `envsafe member add YOUR_NAME YOUR_KEY -e "+env+"` and pushes; then pull")
+}
+
+// membersOf names who can give access to env, for a newcomer's hint:
+// "a member of production (alice, ci-prod)".
+func membersOf(t *team.Team, env string) string {
+	if t != nil {
+		if e, ok := t.Env(env); ok && len(e.Members) > 0 {
+			return "a member of " + env + " (" + strings.Join(e.Members, ", ") + ")"
+		}
+	}
+	return "a member of " + env
+}
+
+// MembersHint names the project's members, whom a newcomer asks to join.
+func (s *Store) MembersHint() string {
+	t, err := s.Team()
+	if err != nil || len(t.Members) == 0 {
+		return "ask a member of the team"
+	}
+	names := make([]string, 0, len(t.Members))
+	for _, m := range t.Members {
+		names = append(names, m.Name)
+	}
+	return "the members are " + strings.Join(names, ", ")
 }
 
 // lock takes the project's write lock. It is an OS advisory lock, so the
