@@ -61,12 +61,13 @@ func TestScripts(t *testing.T) {
 		}
 	}
 	if os.Getenv("ENVSAFE_REQUIRE_TOOLS") == "1" {
-		for _, tool := range []string{"age", "age-keygen", "git"} {
+		for _, tool := range []string{"age", "age-keygen", "git", "sops"} {
 			if _, err := exec.LookPath(tool); err != nil {
 				t.Fatalf("ENVSAFE_REQUIRE_TOOLS=1 but %s is not on PATH: run `make test`", tool)
 			}
 		}
 	}
+	dotenvx := installDotenvx(t)
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
@@ -87,12 +88,15 @@ func TestScripts(t *testing.T) {
 				return err
 			}
 			env.Setenv("REPO", repo)
+			env.Setenv("DOTENVX", dotenvx)
 			return os.MkdirAll(env.WorkDir+"/home", 0o755)
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
 			case "keychain":
 				return keychainReady(), nil
+			case "dotenvx":
+				return dotenvx != "", nil
 			case "root":
 				// chown to a second user needs root (CI runs as root).
 				return os.Geteuid() == 0, nil
@@ -100,13 +104,15 @@ func TestScripts(t *testing.T) {
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"flipbyte":   cmdFlipByte,
-			"truncate":   cmdTruncate,
-			"genfile":    cmdGenFile,
-			"lines":      cmdLines,
-			"exits":      cmdExits,
-			"newprocs":   cmdNewProcs,
-			"ageencrypt": cmdAgeEncrypt,
+			"flipbyte":    cmdFlipByte,
+			"truncate":    cmdTruncate,
+			"genfile":     cmdGenFile,
+			"lines":       cmdLines,
+			"exits":       cmdExits,
+			"newprocs":    cmdNewProcs,
+			"ageencrypt":  cmdAgeEncrypt,
+			"noplaintext": cmdNoPlaintext,
+			"dropline":    cmdDropLine,
 		},
 	})
 }

@@ -127,7 +127,9 @@ func dotenvxPrivateKeys(name, privateName, publicName, public string, keys Doten
 	text, found := "", false
 	from := "the environment"
 	if keys.Lookup != nil {
+		// Set but empty reads as unset, as in dotenvx.
 		text, found = keys.Lookup(privateName)
+		found = found && strings.TrimSpace(text) != ""
 	}
 	keyFile := ""
 	if !found && keys.File != nil {
