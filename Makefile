@@ -4,6 +4,7 @@ BIN     := $(CURDIR)/.bin
 AGE_VERSION := v1.3.2
 GORELEASER_VERSION := v2.15.1
 STATICCHECK_VERSION := v0.8.2
+SOPS_VERSION := v3.13.3
 FUZZTIME ?= 30s
 export PATH := $(BIN):$(PATH)
 
@@ -19,11 +20,15 @@ build:
 	CGO_ENABLED=0 $(GO) build -trimpath -tags $(TAGS) -o $(BIN)/envsafe ./cmd/envsafe
 
 # The real age CLI, for the tests that prove envsafe files are plain age
-# files; staticcheck for make test.
-tools: $(BIN)/age $(BIN)/staticcheck
+# files; sops, whose files `envsafe import` reads (migrate_sops.txtar);
+# staticcheck for make test.
+tools: $(BIN)/age $(BIN)/sops $(BIN)/staticcheck
 
 $(BIN)/age:
 	GOBIN=$(BIN) $(GO) install filippo.io/age/cmd/...@$(AGE_VERSION)
+
+$(BIN)/sops:
+	GOBIN=$(BIN) $(GO) install github.com/getsops/sops/v3/cmd/sops@$(SOPS_VERSION)
 
 $(BIN)/staticcheck:
 	GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)

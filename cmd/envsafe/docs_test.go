@@ -161,7 +161,7 @@ func TestDocs(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	testscript.Run(t, scriptParams(dir))
+	testscript.Run(t, scriptParams(dir, ""))
 }
 
 // docScript turns a document's blocks into one testscript: each runnable

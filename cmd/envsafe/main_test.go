@@ -61,19 +61,21 @@ func TestScripts(t *testing.T) {
 		}
 	}
 	if os.Getenv("ENVSAFE_REQUIRE_TOOLS") == "1" {
-		for _, tool := range []string{"age", "age-keygen", "git"} {
+		for _, tool := range []string{"age", "age-keygen", "git", "sops"} {
 			if _, err := exec.LookPath(tool); err != nil {
 				t.Fatalf("ENVSAFE_REQUIRE_TOOLS=1 but %s is not on PATH: run `make test`", tool)
 			}
 		}
 	}
-	testscript.Run(t, scriptParams("testdata/script"))
+dotenvx := installDotenvx(t)
+	testscript.Run(t, scriptParams("testdata/script", dotenvx))
 }
 
 // scriptParams is how every end-to-end script runs: a fresh HOME, no
-// session bus unless the script asks, the repository at $REPO, and the
-// custom commands below.
-func scriptParams(dir string) testscript.Params {
+// session bus unless the script asks, the repository at $REPO, the pinned
+// dotenvx CLI at $DOTENVX ("" when npm is missing), and the custom
+// commands below.
+func scriptParams(dir, dotenvx string) testscript.Params {
 	return testscript.Params{
 		Dir:                 dir,
 		RequireExplicitExec: true,
@@ -94,12 +96,15 @@ func scriptParams(dir string) testscript.Params {
 				return err
 			}
 			env.Setenv("REPO", repo)
+			env.Setenv("DOTENVX", dotenvx)
 			return os.MkdirAll(env.WorkDir+"/home", 0o755)
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
 			case "keychain":
 				return keychainReady(), nil
+			case "dotenvx":
+				return dotenvx != "", nil
 			case "root":
 				// chown to a second user needs root (CI runs as root).
 				return os.Geteuid() == 0, nil
@@ -107,13 +112,15 @@ func scriptParams(dir string) testscript.Params {
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"flipbyte":   cmdFlipByte,
-			"truncate":   cmdTruncate,
-			"genfile":    cmdGenFile,
-			"lines":      cmdLines,
-			"exits":      cmdExits,
-			"newprocs":   cmdNewProcs,
-			"ageencrypt": cmdAgeEncrypt,
+			"flipbyte":    cmdFlipByte,
+			"truncate":    cmdTruncate,
+			"genfile":     cmdGenFile,
+			"lines":       cmdLines,
+			"exits":       cmdExits,
+			"newprocs":    cmdNewProcs,
+			"ageencrypt":  cmdAgeEncrypt,
+			"noplaintext": cmdNoPlaintext,
+			"dropline":    cmdDropLine,
 		},
 	}
 }

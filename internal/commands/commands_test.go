@@ -14,6 +14,7 @@ import (
 
 	"github.com/envsafe/envsafe/internal/identity"
 	"github.com/envsafe/envsafe/internal/keychain"
+	"github.com/envsafe/envsafe/internal/migrate"
 	"github.com/envsafe/envsafe/internal/prompt"
 	"github.com/envsafe/envsafe/internal/store"
 )
@@ -241,6 +242,8 @@ func TestExitCode(t *testing.T) {
 		{fmt.Errorf("x: %w", identity.ErrNoIdentity), 4},
 		{fmt.Errorf("x: %w", keychain.ErrUnavailable), 4},
 		{fmt.Errorf("x: %w", store.ErrIntegrity), 5},
+		{fmt.Errorf("x: %w", migrate.ErrIntegrity), 5},
+		{fmt.Errorf("x: %w", migrate.ErrNoKey), 3},
 		{context.Canceled, 130},
 		{prompt.ErrInterrupted, 130},
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/envsafe/envsafe/internal/hint"
 	"github.com/envsafe/envsafe/internal/identity"
 	"github.com/envsafe/envsafe/internal/keychain"
+	"github.com/envsafe/envsafe/internal/migrate"
 	"github.com/envsafe/envsafe/internal/prompt"
 	"github.com/envsafe/envsafe/internal/runner"
 	"github.com/envsafe/envsafe/internal/store"
@@ -79,11 +80,11 @@ func ExitCode(err error) int {
 		return ExitInterrupted
 	case errors.As(err, &usage):
 		return ExitUsage
-	case errors.Is(err, store.ErrNotRecipient):
+	case errors.Is(err, store.ErrNotRecipient), errors.Is(err, migrate.ErrNoKey):
 		return ExitNoAccess
 	case errors.Is(err, identity.ErrNoIdentity), errors.Is(err, keychain.ErrUnavailable):
 		return ExitNoIdentity
-	case errors.Is(err, store.ErrIntegrity):
+	case errors.Is(err, store.ErrIntegrity), errors.Is(err, migrate.ErrIntegrity):
 		return ExitIntegrity
 	default:
 		return ExitFailure

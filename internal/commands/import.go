@@ -6,13 +6,17 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/envsafe/envsafe/internal/dotenv"
 	"github.com/envsafe/envsafe/internal/hint"
+	"github.com/envsafe/envsafe/internal/identity"
+	"github.com/envsafe/envsafe/internal/migrate"
 	"github.com/envsafe/envsafe/internal/payload"
+	"github.com/envsafe/envsafe/internal/store"
 )
 
 // maxImportSize bounds one .env file; real ones are kilobytes.
@@ -47,12 +51,23 @@ nothing is written.
 --dialect godotenv reads files written for Go's godotenv, with its ${VAR}
 expansion. A name that already holds a different value is a conflict:
 nothing is written unless --overwrite.
+Files encrypted by sops (dotenv, YAML or JSON, to age keys) or dotenvx
+(encrypted: values) are decrypted in memory; no decrypted file is written.
+sops opens with your envsafe identity, which must be one of the file's age
+recipients, and its MAC is checked; nested keys are joined with '_', case
+kept (database: {password: x} becomes database_password); lists and nulls
+are refused. dotenvx opens with DOTENV_PRIVATE_KEY[_ENV] from the
+environment or the .env.keys beside the file, and values are read as npm
+dotenv reads them (no $VAR expansion). Files sops encrypted only to KMS or
+PGP: sops -d --output-type dotenv FILE | envsafe import -
 
 Examples:
    envsafe import                        # ./.env into the default environment
    envsafe import .env.production -e production
    envsafe import --overwrite .env.local
-   envsafe import --strict .env          # fail on lines npm reads unexpectedly`,
+   envsafe import --strict .env          # fail on lines npm reads unexpectedly
+   envsafe import secrets.enc.yaml -e production   # sops, to your age key
+   envsafe import .env.production -e production    # dotenvx, key in .env.keys`,
 		Flags: []cli.Flag{
 			envFlag(),
 			&cli.BoolFlag{Name: "overwrite", Usage: "replace secrets that hold a different value"},
@@ -87,7 +102,27 @@ func runImport(ctx context.Context, d *Deps, o importOpts) error {
 	if len(o.files) == 0 {
 		o.files = []string{".env"}
 	}
-	values, order, warnings, err := readEnvFiles(d, o.files, parse)
+	files, err := readImportFiles(d, o.files)
+	if err != nil {
+		return err
+	}
+	// A sops file opens with the identity the environment does: resolve
+	// it first then, and once.
+	var (
+		s   *store.Store
+		env string
+		id  *identity.Resolved
+	)
+	if slices.ContainsFunc(files, func(f importFile) bool { return f.kind == migrate.Sops }) {
+		if s, env, id, err = d.open(ctx, o.env, audited("import")); err != nil {
+			return err
+		}
+	}
+	root := ""
+	if s != nil {
+		root = s.Root()
+	}
+	values, order, warnings, migrations, err := decodeImportFiles(d, files, parse, id, root)
 	if err != nil {
 		return err
 	}
@@ -97,9 +132,10 @@ func runImport(ctx context.Context, d *Deps, o importOpts) error {
 	for _, w := range warnings {
 		d.warn("%s", w)
 	}
-	s, env, id, err := d.open(ctx, o.env, audited("import"))
-	if err != nil {
-		return err
+	if s == nil {
+		if s, env, id, err = d.open(ctx, o.env, audited("import")); err != nil {
+			return err
+		}
 	}
 	var added, changed, unchanged []string
 	_, err = s.Update(ctx, env, id.Identity, func(p *payload.Payload) error {
@@ -129,7 +165,8 @@ func runImport(ctx context.Context, d *Deps, o importOpts) error {
 		return err
 	}
 	d.say("Imported %s into %s: %d added, %d changed, %d unchanged.", strings.Join(o.files, ", "), env, len(added), len(changed), len(unchanged))
-	if err := adviseOnPlaintext(d, s, o.files); err != nil {
+	reportMigrations(d, migrations)
+	if err := adviseOnPlaintext(d, s, plainFiles(files)); err != nil {
 		return err
 	}
 	warnIfIgnored(d, s)
@@ -149,13 +186,17 @@ func strictError(warnings []string) error {
 		"change those lines as said, or import without --strict to store what npm dotenv reads (what the program got so far)")
 }
 
-// readEnvFiles parses every file before anything is written, and returns
-// the values, the names in order and a warning (FILE:LINE: NAME: ...) for
-// each line npm dotenv reads differently from how it looks. The same name
-// with different values in two files is ambiguous and refused.
-func readEnvFiles(d *Deps, files []string, parse func(string, []byte) ([]dotenv.Pair, error)) (map[string]imported, []string, []string, error) {
-	values := map[string]imported{}
-	var order, warnings []string
+// importFile is one FILE argument, read but not yet decoded.
+type importFile struct {
+	arg, label string
+	data       []byte
+	kind       migrate.Kind
+}
+
+// readImportFiles reads every file (- once, from stdin) before anything is
+// decoded or written, and tells which were encrypted by sops or dotenvx.
+func readImportFiles(d *Deps, files []string) ([]importFile, error) {
+	var out []importFile
 	stdinUsed := false
 	for _, file := range files {
 		var data []byte
@@ -163,7 +204,7 @@ func readEnvFiles(d *Deps, files []string, parse func(string, []byte) ([]dotenv.
 		label := file
 		if file == "-" {
 			if stdinUsed {
-				return nil, nil, nil, usagef("import", "- (stdin) can be given only once")
+				return nil, usagef("import", "- (stdin) can be given only once")
 			}
 			stdinUsed, label = true, "stdin"
 			data, err = io.ReadAll(io.LimitReader(d.Stdin, maxImportSize+1))
@@ -171,29 +212,60 @@ func readEnvFiles(d *Deps, files []string, parse func(string, []byte) ([]dotenv.
 			data, err = readFileLimited(resolvePath(d, file), maxImportSize)
 		}
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil, nil, hint.With(fmt.Errorf("no file %s", file), "name the file to import: `envsafe import path/to/.env`, or - for stdin")
+			return nil, hint.With(fmt.Errorf("no file %s", file), "name the file to import: `envsafe import path/to/.env`, or - for stdin")
 		}
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
 		if len(data) > maxImportSize {
-			return nil, nil, nil, fmt.Errorf("%s is over the %d MiB limit for a .env file", label, maxImportSize>>20)
+			return nil, fmt.Errorf("%s is over the %d MiB limit for a .env file", label, maxImportSize>>20)
 		}
-		pairs, err := parse(label, data)
-		if err != nil {
-			return nil, nil, nil, hint.With(err, "fix that line (close its quote, or write NAME=value), then import again; nothing was written")
+		out = append(out, importFile{arg: file, label: label, data: data, kind: migrate.Detect(data)})
+	}
+	return out, nil
+}
+
+// decodeImportFiles parses or decrypts every file and returns the values,
+// the names in order, a warning (FILE:LINE: NAME: ...) for each value read
+// differently elsewhere, and what came from sops or dotenvx. The same name
+// with different values in two files is ambiguous and refused. id opens
+// sops files, and root bounds the search for their .sops.yaml; id is nil
+// when there are none.
+func decodeImportFiles(d *Deps, files []importFile, parse func(string, []byte) ([]dotenv.Pair, error), id *identity.Resolved, root string) (map[string]imported, []string, []string, []migration, error) {
+	values := map[string]imported{}
+	var order, warnings []string
+	var migrations []migration
+	for _, f := range files {
+		var pairs []dotenv.Pair
+		var err error
+		if f.kind == migrate.Plain {
+			if pairs, err = parse(f.label, f.data); err != nil {
+				return nil, nil, nil, nil, hint.With(err, "fix that line (close its quote, or write NAME=value), then import again; nothing was written")
+			}
+		} else {
+			var m *migration
+			if m, err = decodeForeign(d, f, id, root); err != nil {
+				return nil, nil, nil, nil, err
+			}
+			pairs = m.pairs
+			migrations = append(migrations, *m)
 		}
 		for _, p := range pairs {
 			if p.Note != "" {
-				warnings = append(warnings, p.Warning(label))
+				warnings = append(warnings, p.Warning(f.label))
 			}
-			from := fmt.Sprintf("%s:%d", label, p.Line)
-			if err := refuseForeignCiphertext(p, from); err != nil {
-				return nil, nil, nil, err
+			from := f.label
+			if p.Line > 0 {
+				from = fmt.Sprintf("%s:%d", f.label, p.Line)
+			}
+			if f.kind == migrate.Plain {
+				if err := refuseForeignCiphertext(p, from); err != nil {
+					return nil, nil, nil, nil, err
+				}
 			}
 			if prev, ok := values[p.Name]; ok {
 				if prev.value != p.Value {
-					return nil, nil, nil, hint.With(fmt.Errorf("%s is set differently in %s and %s", p.Name, prev.from, from),
+					return nil, nil, nil, nil, hint.With(fmt.Errorf("%s is set differently in %s and %s", p.Name, prev.from, from),
 						"import the files one at a time, with --overwrite for the one that should win")
 				}
 				continue
@@ -202,5 +274,5 @@ func readEnvFiles(d *Deps, files []string, parse func(string, []byte) ([]dotenv.
 			order = append(order, p.Name)
 		}
 	}
-	return values, order, warnings, nil
+	return values, order, warnings, migrations, nil
 }

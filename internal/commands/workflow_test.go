@@ -280,20 +280,30 @@ func TestAuditFailureNeverStopsACommand(t *testing.T) {
 	}
 }
 
+// TestImportRefusesCiphertextOfOtherTools: a value sops encrypted, in a
+// file that is not a whole sops file, is refused with the command that
+// decrypts it; a dotenvx file without its key is refused naming the key.
+// Neither stores ciphertext as if it were the secret.
 func TestImportRefusesCiphertextOfOtherTools(t *testing.T) {
 	h := newHarness(t)
 	h.must("init")
-	files := map[string]string{
+	files := map[string]struct {
+		code int
+		want string
+	}{
+		"sops.env":    {ExitFailure, "API_KEY (sops.env:2) is encrypted by sops"},
+		"dotenvx.env": {ExitNoAccess, "dotenvx.env holds values encrypted by dotenvx, and its key DOTENV_PRIVATE_KEY is missing"},
+	}
+	contents := map[string]string{
 		"sops.env":    "A=1\nAPI_KEY=ENC[AES256_GCM,data:Tr7o,iv:1u8=,tag:Jm0=,type:str]\nsops_version=3.8.1\n",
 		"dotenvx.env": "DOTENV_PUBLIC_KEY=\"03af\"\nAPI_KEY=\"encrypted:BE9Y7LKANx77X1pv\"\n",
 	}
-	for file, content := range files {
-		os.WriteFile(filepath.Join(h.deps.Dir, file), []byte(content), 0o600)
-		if code := h.run("import", file); code != ExitFailure {
-			t.Fatalf("%s: exit %d", file, code)
+	for file, c := range files {
+		os.WriteFile(filepath.Join(h.deps.Dir, file), []byte(contents[file]), 0o600)
+		if code := h.run("import", file); code != c.code {
+			t.Fatalf("%s: exit %d: %s", file, code, h.stderr)
 		}
-		tool := strings.TrimSuffix(file, ".env")
-		if !strings.Contains(h.stderr.String(), "API_KEY ("+file+":2) is encrypted by "+tool) || !strings.Contains(h.stderr.String(), "hint: decrypt first") {
+		if !strings.Contains(h.stderr.String(), c.want) || !strings.Contains(h.stderr.String(), "hint: ") {
 			t.Fatalf("%s: %s", file, h.stderr)
 		}
 		if strings.Contains(h.stderr.String(), "Tr7o") || strings.Contains(h.stderr.String(), "BE9Y") {

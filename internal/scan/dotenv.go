@@ -55,3 +55,13 @@ func IsEnvsafeFile(p string) bool {
 	}
 	return strings.HasSuffix(base, ".age") || (strings.HasPrefix(base, ".") && strings.Contains(base, ".tmp-"))
 }
+
+// describeDotenv words a dotenv-file finding: dotenvx's .env.keys is not
+// an .env file of the program but the private keys of every dotenvx file,
+// left behind once they are imported into envsafe.
+func describeDotenv(p, desc string) string {
+	if path.Base(p) == ".env.keys" {
+		return strings.Replace(desc, "plaintext .env file", "dotenvx private keys (.env.keys; after `envsafe import`, delete it)", 1)
+	}
+	return desc
+}

@@ -127,7 +127,7 @@ func (s *Scanner) WorkTree(src Source) (Result, error) {
 		}
 		for _, p := range listed {
 			if IsDotenvFile(p) && !src.skip(p) {
-				r.Findings = append(r.Findings, Finding{Path: p, Rule: RuleDotenvFile, Description: "plaintext .env file that git tracks or does not ignore"})
+				r.Findings = append(r.Findings, Finding{Path: p, Rule: RuleDotenvFile, Description: describeDotenv(p, "plaintext .env file that git tracks or does not ignore")})
 			}
 		}
 		files = append(listed, namedFiles(src, listed)...)
@@ -138,7 +138,7 @@ func (s *Scanner) WorkTree(src Source) (Result, error) {
 		}
 		for _, p := range walked {
 			if IsDotenvFile(p) && !src.skip(p) {
-				r.Findings = append(r.Findings, Finding{Path: p, Rule: RuleDotenvFile, Description: "plaintext .env file"})
+				r.Findings = append(r.Findings, Finding{Path: p, Rule: RuleDotenvFile, Description: describeDotenv(p, "plaintext .env file")})
 			}
 		}
 		files = walked
@@ -324,7 +324,7 @@ func (s *Scanner) diff(src Source, history bool) (Result, error) {
 			r.Scanned++
 			if IsDotenvFile(c.Path) && !seen[c.Commit+"\x00"+c.Path] {
 				seen[c.Commit+"\x00"+c.Path] = true
-				r.Findings = append(r.Findings, Finding{Commit: c.Commit, Path: c.Path, Rule: RuleDotenvFile, Description: desc})
+				r.Findings = append(r.Findings, Finding{Commit: c.Commit, Path: c.Path, Rule: RuleDotenvFile, Description: describeDotenv(c.Path, desc)})
 			}
 			switch {
 			case !c.Binary:

@@ -436,3 +436,19 @@ func TestPlaintextInsideEnvsafeFolderIsScanned(t *testing.T) {
 		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestWorkTreeNamesDotenvxKeysLeftOver: the .env.keys a dotenvx migration
+// leaves behind is reported as the private keys it is, with what to do.
+func TestWorkTreeNamesDotenvxKeysLeftOver(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"app/.env.keys": "DOTENV_PRIVATE_KEY=4530cfb174df9bfa0240a141713eb7169191353ae1879ef635a3a9c83b30d50b\n",
+	})
+	r, err := testScanner().WorkTree(Source{Root: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"app/.env.keys: dotenv-file: dotenvx private keys (.env.keys; after `envsafe import`, delete it)"}
+	if got := lines(r.Findings); !reflect.DeepEqual(got, want) {
+		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

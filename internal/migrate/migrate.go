@@ -1,0 +1,105 @@
+// Package migrate reads the encrypted files of the tools teams move to
+// envsafe from — sops (dotenv, YAML and JSON files whose data key is
+// wrapped to age recipients) and dotenvx (`encrypted:` values in .env
+// files) — and returns their variables in memory, so that `envsafe import`
+// never needs a decrypted copy on disk.
+//
+// Its readers are pure functions: file bytes and keys in, ordered name and
+// value pairs out. They read the formats themselves (the sops Go module
+// brings every cloud SDK with it) and are tested against the real tools.
+// Like the dotenv package, no error or note ever holds a value: errors name
+// the file and the key.
+package migrate
+
+import (
+	"bytes"
+	"errors"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/envsafe/envsafe/internal/dotenv"
+)
+
+// Kind is the tool that encrypted a file.
+type Kind int
+
+const (
+	// Plain is a file neither tool encrypted (an ordinary .env).
+	Plain Kind = iota
+	// Sops is a sops-encrypted dotenv, YAML or JSON file.
+	Sops
+	// Dotenvx is a .env file with dotenvx `encrypted:` values.
+	Dotenvx
+)
+
+// ErrIntegrity reports a file whose ciphertext or MAC does not verify:
+// changed after it was encrypted, or damaged.
+var ErrIntegrity = errors.New("failed its integrity check")
+
+// ErrNoKey reports a file none of the keys at hand can open.
+var ErrNoKey = errors.New("no key to decrypt it")
+
+// Result is what a reader found in one file.
+type Result struct {
+	// Pairs are the variables in file order, with Line set where the
+	// format has lines (dotenv) and Note where the value reads differently
+	// elsewhere (see the readers).
+	Pairs []dotenv.Pair
+	// Source says what the file was, for the import report: "sops (YAML,
+	// age)" or "dotenvx".
+	Source string
+	// KeyFile is the .env.keys file the dotenvx keys came from, "" when
+	// they came from the environment.
+	KeyFile string
+}
+
+var (
+	sopsDotenvMeta = regexp.MustCompile(`(?m)^sops_(mac|version|lastmodified)=`)
+	sopsYAMLMeta   = regexp.MustCompile(`(?m)^sops:[ \t]*(#.*)?\r?$`)
+	sopsJSONMeta   = regexp.MustCompile(`"sops"\s*:\s*\{`)
+	sopsMAC        = regexp.MustCompile(`(?m)^\s*"?mac"?\s*:\s*"?ENC\[AES256_GCM,`)
+	dotenvxValue   = regexp.MustCompile(`(?m)^\s*(export\s+)?[A-Za-z0-9_.-]+\s*=\s*["'` + "`" + `]?encrypted:`)
+	dotenvxPublic  = regexp.MustCompile(`(?m)^\s*(export\s+)?DOTENV_PUBLIC_KEY[A-Za-z0-9_]*\s*=`)
+)
+
+// Detect tells which tool encrypted data, from its content: sops metadata
+// (a `sops` map holding a MAC, or `sops_mac=` lines), or dotenvx values and
+// public keys. Anything else is Plain.
+func Detect(data []byte) Kind {
+	switch {
+	case sopsDotenvMeta.Match(data) && bytes.Contains(data, []byte("sops_mac=ENC[")):
+		return Sops
+	case (sopsYAMLMeta.Match(data) || sopsJSONMeta.Match(data)) && sopsMAC.Match(data):
+		return Sops
+	case dotenvxValue.Match(data) || dotenvxPublic.Match(data):
+		return Dotenvx
+	}
+	return Plain
+}
+
+// Leftovers lists what to delete once a file of kind is imported, besides
+// the file itself: dotenvx's .env.keys (the private keys), and for sops
+// the nearest .sops.yaml above the file (its creation rules), looked up
+// from the file's folder to root as sops does. exists reports whether a
+// slash-separated path exists; file and root are slash-separated too.
+func Leftovers(kind Kind, file, root string, exists func(string) bool) []string {
+	switch kind {
+	case Dotenvx:
+		if keys := path.Join(path.Dir(file), ".env.keys"); exists(keys) {
+			return []string{keys}
+		}
+	case Sops:
+		for dir := path.Dir(file); ; dir = path.Dir(dir) {
+			for _, name := range []string{".sops.yaml", ".sops.yml"} {
+				if p := path.Join(dir, name); exists(p) {
+					return []string{p}
+				}
+			}
+			if dir == root || dir == path.Dir(dir) || !strings.HasPrefix(dir, root) {
+				break
+			}
+		}
+	}
+	return nil
+}
