@@ -118,7 +118,7 @@ var allowed = map[string][]string{
 	"internal/exportfmt":   {"internal/dotenv", "internal/shellquote"},
 	"internal/gitexec":     {"internal/runner"},
 	"internal/gitlog":      {"internal/hint", "internal/payload", "internal/store", "internal/team", "internal/identity"},
-	"internal/identity":    {"internal/crypt", "internal/hint", "internal/keychain"},
+	"internal/identity":    {"internal/crypt", "internal/hint", "internal/keychain", "internal/terminal"},
 	"internal/keychain":    {"internal/hint"},
 	"internal/payload":     {"internal/trust"},
 	"internal/prompt":      {"internal/terminal"},

@@ -313,7 +313,12 @@ func (s *Store) read(env string, id *crypt.Identity, t *team.Team) (*payload.Pay
 	if err != nil {
 		return nil, nil, err
 	}
-	p, plain, err := OpenFile(data, env, id, sg)
+	p, plain, err := OpenFile(data, env, id, sg, func() *team.Team {
+		if t == nil {
+			t, _ = s.Team()
+		}
+		return t
+	})
 	switch {
 	case errors.Is(err, ErrNotRecipient):
 		return nil, nil, s.notRecipient(env, id, t)
@@ -431,4 +436,10 @@ func readLimited(path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%w of %d MiB", errTooLarge, limit>>20)
 	}
 	return buf.Bytes(), nil
+}
+
+// teamOrNil is team.yaml, or nil when it cannot be read, for OpenFile.
+func (s *Store) teamOrNil() *team.Team {
+	t, _ := s.Team()
+	return t
 }
