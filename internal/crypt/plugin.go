@@ -3,6 +3,7 @@ package crypt
 import (
 	"errors"
 	"fmt"
+	"os/exec"
 	"strings"
 	"unicode"
 
@@ -65,6 +66,8 @@ var pluginHome = map[string]string{
 }
 
 // pluginErr classifies an error from age's plugin client.
+// A recipient's error (encrypting) has no stub: everyone who writes to
+// that member needs the plugin, not only its owner.
 func pluginErr(name string, err error, asked string, noTerminal bool, stub string) error {
 	var nf *plugin.NotFoundError
 	switch {
@@ -73,8 +76,11 @@ func pluginErr(name string, err error, asked string, noTerminal bool, stub strin
 		if home, ok := pluginHome[name]; ok {
 			where += " (" + home + ")"
 		}
-		return hint.With(&PluginError{Plugin: name, Kind: ErrPluginMissing},
-			where+" and make sure it is on PATH; everyone who encrypts to an age1"+name+"1... recipient needs it too")
+		where += " and make sure it is on PATH"
+		if stub == "" {
+			where += "; everyone who writes an environment with an age1" + name + "1... member needs it"
+		}
+		return hint.With(&PluginError{Plugin: name, Kind: ErrPluginMissing}, where)
 	case noTerminal:
 		return hint.With(&PluginError{Plugin: name, Kind: ErrNoTerminal, Detail: cleanPluginText(asked, stub)},
 			"run envsafe from a terminal: plugins ask on /dev/tty, never on stdin or stdout; "+
@@ -205,6 +211,20 @@ func newPluginRecipient(s string) (*pluginRecipient, error) {
 		return nil, err
 	}
 	return &pluginRecipient{name: name, r: r}, nil
+}
+
+// Installed checks, before anything is written, that a plugin recipient's
+// age-plugin-NAME is on PATH, as encrypting to it will need; other
+// recipients need nothing.
+func (r Recipient) Installed() error {
+	p, ok := r.r.(*pluginRecipient)
+	if !ok {
+		return nil
+	}
+	if _, err := exec.LookPath("age-plugin-" + p.name); err != nil {
+		return pluginErr(p.name, &plugin.NotFoundError{Name: p.name, Err: err}, "", false, "")
+	}
+	return nil
 }
 
 func (p *pluginRecipient) Wrap(fileKey []byte) ([]*age.Stanza, error) {

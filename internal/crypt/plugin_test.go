@@ -204,7 +204,7 @@ func TestForeignStanzasNeedAPluginRecipient(t *testing.T) {
 
 // tagClassic is age's tagtest plugin's fixed age1tag1 recipient (from
 // filippo.io/age/tag/internal/age-plugin-tagtest).
-const tagClassic = "age1tag1qwe0kafsjrar4txm6heqnhpfuggzr0gvznz7fvygxrlq90u5mq2pysxtw6h"
+const tagClassic = plugintest.TagtestRecipient
 
 func TestTaggedRecipients(t *testing.T) {
 	tagged, err := ParseRecipient(tagClassic)

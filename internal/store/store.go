@@ -324,6 +324,9 @@ func (s *Store) read(env string, id *crypt.Identity, t *team.Team) (*payload.Pay
 		return nil, nil, s.notRecipient(env, id, t)
 	case errors.Is(err, ErrNewerFormat):
 		return nil, nil, hint.With(fmt.Errorf("%s: %w", s.Rel(path), err), "upgrade envsafe to read it (see `envsafe version`)")
+	case errors.As(err, new(*crypt.PluginError)):
+		// The file is fine; the hardware key's plugin is not.
+		return nil, nil, fmt.Errorf("decrypting %s: %w", s.Rel(path), err)
 	case errors.Is(err, trust.ErrRollback):
 		return nil, nil, hint.With(hint.With(fmt.Errorf("%s: %w", s.Rel(path), err),
 			"to bring old values back on purpose, put the newer file back (`git checkout HEAD -- "+s.Rel(path)+"`, or undo the revert) and run `envsafe restore --from COMMIT -e "+env+"`"),

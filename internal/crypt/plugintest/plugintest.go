@@ -157,3 +157,20 @@ func (i *identity) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
 	}
 	return i.k.Unwrap(ours)
 }
+
+// TagtestRecipient is the fixed age1tag1 key of age's own test plugin,
+// filippo.io/age/tag/internal/age-plugin-tagtest.
+const TagtestRecipient = "age1tag1qwe0kafsjrar4txm6heqnhpfuggzr0gvznz7fvygxrlq90u5mq2pysxtw6h"
+
+// Tagtest returns the identity file text and recipient of that key: the
+// identity with no data, which age-plugin-tagtest unwraps with its key.
+func Tagtest() (identityText, recipient string) {
+	return "# public key: " + TagtestRecipient + "\n" + plugin.EncodeIdentity("tagtest", nil) + "\n", TagtestRecipient
+}
+
+// Missing returns an identity and recipient of a plugin that is never
+// installed, age-plugin-envsafemissing.
+func Missing() (identityText, recipient string) {
+	rec := plugin.EncodeRecipient("envsafemissing", []byte("no such key"))
+	return "# public key: " + rec + "\n" + plugin.EncodeIdentity("envsafemissing", []byte("no such key")) + "\n", rec
+}
