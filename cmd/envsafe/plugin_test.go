@@ -56,4 +56,3 @@ func cmdTagtest(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("building age-plugin-tagtest: %v\n%s", err, out)
 	}
 }
-
