@@ -57,8 +57,21 @@ func IsPlugin() bool {
 	return filepath.Base(os.Args[0]) == "age-plugin-"+Name
 }
 
-// Main runs the plugin protocol and returns the exit status.
+// Main runs the plugin protocol and returns the exit status. Started
+// with --print-fixed, it prints the identity file of the fixed key instead
+// (for bench/run.sh, which has no Go test helpers).
 func Main() int {
+	if len(os.Args) == 2 && os.Args[1] == "--print-fixed" {
+		text, _, err := Fixed()
+		if err != nil {
+			return 1
+		}
+		_, err = os.Stdout.WriteString(text)
+		if err != nil {
+			return 1
+		}
+		return 0
+	}
 	p, err := plugin.New(Name)
 	if err != nil {
 		return 1
