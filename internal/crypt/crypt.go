@@ -339,7 +339,7 @@ func countFunc(s []string, f func(string) bool) int {
 type ForeignStanzasError struct{ Count int }
 
 func (e *ForeignStanzasError) Error() string {
-	return fmt.Sprintf("%v: %d recipient(s) of a kind envsafe never encrypts to", ErrCorrupt, e.Count)
+	return fmt.Sprintf("%v: a recipient of a kind envsafe never encrypts to", ErrCorrupt)
 }
 
 // Unwrap makes it ErrCorrupt for callers that expect no plugin.
