@@ -44,6 +44,9 @@ note "building envsafe and the age tools"
 make -s build tools >&2
 CGO_ENABLED=0 go build -o "$tools/bin/execfloor" ./bench/execfloor
 CGO_ENABLED=0 go build -o "$tools/bin/noop" ./bench/noop
+# The plugin path: internal/crypt's test binary is age-plugin-envsafetest
+# when started under that name (a test-only package, so not a main here).
+go test -c -o "$tools/bin/age-plugin-envsafetest" ./internal/crypt
 
 have_sops=no
 if command -v sops >/dev/null 2>&1 || GOBIN=$tools/bin go install github.com/getsops/sops/v3/cmd/sops@v3.13.3 >/dev/null 2>&1; then
@@ -123,6 +126,12 @@ for n in $SIZES; do
 		export ENVSAFE_IDENTITY
 		ENVSAFE_IDENTITY=$(cat key.txt)
 	fi
+
+	# A hardware key's member, through its plugin (one more process start).
+	"$tools/bin/age-plugin-envsafetest" --print-fixed > plugin-key.txt
+	envsafe member add hw "$(sed -n 's/^# public key: //p' plugin-key.txt)" -e production --yes >/dev/null 2>&1
+	measure "age -d -j envsafetest (age plugin)" "$n" "age -d -j envsafetest $file"
+	measure "envsafe run (age plugin identity)" "$n" "env -u ENVSAFE_IDENTITY ENVSAFE_IDENTITY_FILE=$d/plugin-key.txt envsafe run -e production -- /bin/true"
 
 	if [ "$have_sops" = yes ]; then
 		pub=$(age-keygen -y key.txt)

@@ -66,6 +66,7 @@ func run() int {
 		Version:     buildVersion(),
 		Audit:       audit.New(audit.DefaultDir(runtime.GOOS, os.Getenv)),
 		TrustStates: trustStates(),
+		PluginTTY:   true,
 	}
 	return commands.Main(ctx, os.Args, d)
 }

@@ -13,12 +13,16 @@ import (
 	"testing"
 
 	"github.com/envsafe/envsafe/internal/crypt"
+	"github.com/envsafe/envsafe/internal/crypt/plugintest"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"envsafe": func() { os.Exit(run()) },
+		// A hardware key's plugin, as far as the protocol goes: scripts
+		// find it on PATH like age-plugin-yubikey.
+		"age-plugin-" + plugintest.Name: func() { os.Exit(plugintest.Main()) },
 	})
 }
 
@@ -121,6 +125,8 @@ func scriptParams(dir, dotenvx string) testscript.Params {
 			"ageencrypt":  cmdAgeEncrypt,
 			"noplaintext": cmdNoPlaintext,
 			"dropline":    cmdDropLine,
+			"pluginkey":   cmdPluginKey,
+			"tagtest":     cmdTagtest,
 		},
 	}
 }

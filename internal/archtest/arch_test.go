@@ -36,6 +36,12 @@ var alsoOwners = map[string]string{
 	"go.yaml.in/yaml/v3": "internal/migrate",
 }
 
+// testOnly are packages that exist for tests: internal/crypt/plugintest is
+// an age plugin (built on filippo.io/age/plugin) that the crypt and
+// end-to-end tests run, since hardware keys cannot be tested here. They may
+// import their dependency beside its owner, and only tests may import them.
+var testOnly = map[string]bool{"internal/crypt/plugintest": true}
+
 type pkg struct {
 	ImportPath   string
 	Imports      []string
@@ -84,6 +90,9 @@ func TestEachDependencyHasOneOwner(t *testing.T) {
 	importers := map[string][]string{}
 	for _, p := range listPackages(t) {
 		rel := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, module), "/")
+		if testOnly[rel] {
+			continue
+		}
 		for _, imp := range p.Imports {
 			if isStdlib(imp) || strings.HasPrefix(imp, module) {
 				continue
@@ -116,12 +125,12 @@ var allowed = map[string][]string{
 	"cmd/envsafe":          {"internal/audit", "internal/commands", "internal/gitexec", "internal/hardening", "internal/keychain", "internal/prompt", "internal/runner", "internal/terminal"},
 	"pkg/envsafe":          {"internal/identity", "internal/keychain", "internal/store", "internal/team", "internal/payload", "internal/runner", "internal/hint"},
 	"internal/commands":    {"internal/atomicfile", "internal/audit", "internal/dotenv", "internal/editsession", "internal/exportfmt", "internal/gitexec", "internal/gitlog", "internal/hint", "internal/identity", "internal/keychain", "internal/migrate", "internal/payload", "internal/prompt", "internal/runner", "internal/scan", "internal/secretgen", "internal/shellquote", "internal/store", "internal/team", "internal/trust"},
-	"internal/crypt":       {"internal/trust"},
+	"internal/crypt":       {"internal/hint", "internal/trust"},
 	"internal/editsession": {"internal/atomicfile", "internal/dotenv", "internal/hint", "internal/payload", "internal/runner"},
 	"internal/exportfmt":   {"internal/dotenv", "internal/shellquote"},
 	"internal/gitexec":     {"internal/runner"},
 	"internal/gitlog":      {"internal/hint", "internal/payload", "internal/store", "internal/team", "internal/identity"},
-	"internal/identity":    {"internal/crypt", "internal/hint", "internal/keychain"},
+	"internal/identity":    {"internal/crypt", "internal/hint", "internal/keychain", "internal/terminal"},
 	"internal/keychain":    {"internal/hint"},
 	// migrate opens sops's age-wrapped data key (a sops file, never an
 	// envsafe environment) with the identity the command resolved.
@@ -170,4 +179,15 @@ func TestCommandsNeverTouchCiphertext(t *testing.T) {
 		return
 	}
 	t.Fatal("internal/commands not found")
+}
+
+// TestTestOnlyPackagesStayInTests keeps the test plugin out of the binary.
+func TestTestOnlyPackagesStayInTests(t *testing.T) {
+	for _, p := range listPackages(t) {
+		for _, imp := range p.Imports {
+			if testOnly[strings.TrimPrefix(imp, module+"/")] {
+				t.Errorf("%s imports %s, which only tests may import", p.ImportPath, imp)
+			}
+		}
+	}
 }

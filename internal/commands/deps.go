@@ -64,6 +64,10 @@ type Deps struct {
 	// TrustStates is the folder where this machine records what it
 	// verified of signed projects (pins, sequence numbers).
 	TrustStates string
+	// PluginTTY lets a hardware key's age plugin ask (a PIN) on the
+	// controlling terminal, /dev/tty, never stdin or stdout. main sets it;
+	// tests leave it off, so no test can wait on a developer's terminal.
+	PluginTTY bool
 }
 
 // gitStream runs git through GitStream, or through Git where that is all
@@ -114,7 +118,12 @@ func (d *Deps) project(sc auditScope) (*store.Store, error) {
 }
 
 func (d *Deps) identity(ctx context.Context) (*identity.Resolved, error) {
-	return identity.Resolve(ctx, d.LookupEnv, d.Keychain)
+	id, err := identity.Resolve(ctx, d.LookupEnv, d.Keychain)
+	if err != nil {
+		return nil, err
+	}
+	id.SetPluginUI(d.Stderr, d.PluginTTY)
+	return id, nil
 }
 
 // envName picks the environment: -e, then ENVSAFE_ENV, then team.yaml's

@@ -82,7 +82,8 @@ func ExitCode(err error) int {
 		return ExitUsage
 	case errors.Is(err, store.ErrNotRecipient), errors.Is(err, migrate.ErrNoKey):
 		return ExitNoAccess
-	case errors.Is(err, identity.ErrNoIdentity), errors.Is(err, keychain.ErrUnavailable):
+	case errors.Is(err, identity.ErrNoIdentity), errors.Is(err, keychain.ErrUnavailable),
+		errors.Is(err, identity.ErrPluginMissing), errors.Is(err, identity.ErrNoTerminal):
 		return ExitNoIdentity
 	case errors.Is(err, store.ErrIntegrity), errors.Is(err, migrate.ErrIntegrity):
 		return ExitIntegrity

@@ -54,10 +54,19 @@ func runGitTextconv(ctx context.Context, d *Deps, file string) error {
 	if err != nil {
 		return placeholder("no identity to decrypt with")
 	}
-	p, plain, err := store.OpenFile(data, store.AnyEnvironment, id.Identity, nil)
+	teamOf := func() *team.Team {
+		if s, err := d.project(audited("git textconv")); err == nil {
+			t, _ := s.Team()
+			return t
+		}
+		return nil
+	}
+	p, plain, err := store.OpenFile(data, store.AnyEnvironment, id.Identity, nil, teamOf)
 	switch {
 	case errors.Is(err, store.ErrNotRecipient):
 		return placeholder("you are not a recipient of this version")
+	case identity.IsPluginError(err):
+		return placeholder("your identity's age plugin could not decrypt it")
 	case errors.Is(err, store.ErrNewerFormat):
 		return placeholder("written by a newer envsafe: upgrade to read it")
 	case err != nil:

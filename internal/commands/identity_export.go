@@ -52,6 +52,13 @@ func runIdentityExport(ctx context.Context, d *Deps, o identityExportOpts) error
 		return fmt.Errorf("%w: the keychain entry is not an age identity", identity.ErrNoIdentity)
 	}
 	text := identity.FileText(secret, id.Public(), "envsafe identity exported: "+d.Now().UTC().Format(time.RFC3339))
+	// A hardware key's member signs with a separate key: the backup must
+	// hold it too, or restoring it would lose the right to write.
+	signing, err := identity.SigningLine(ctx, d.Keychain, id)
+	if err != nil {
+		return err
+	}
+	text += signing
 	if o.output != "" {
 		if err := writeSecretFile(resolvePath(d, o.output), o.output, []byte(text), o.force); err != nil {
 			return err

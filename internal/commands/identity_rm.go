@@ -55,6 +55,9 @@ func runIdentityRm(ctx context.Context, d *Deps, yes bool) error {
 	if err := d.Keychain.Delete(ctx, identity.KeychainAccount); err != nil {
 		return err
 	}
+	if err := identity.DeleteSigningKey(ctx, d.Keychain); err != nil {
+		return err
+	}
 	d.say("Deleted identity %s from the %s.", what, d.Keychain.Backend())
 	return nil
 }

@@ -32,7 +32,10 @@ func newMemberAddCmd(d *Deps) *cli.Command {
 		Usage:     "give a person or machine access to environments",
 		ArgsUsage: "NAME [RECIPIENT]",
 		Description: `RECIPIENT is their public key: age1... (from envsafe identity show),
-age1pq1... (post-quantum), or an SSH key "ssh-ed25519 AAAA..." / "ssh-rsa AAAA...".
+age1pq1... (post-quantum), a hardware key's age1yubikey1... / age1tpm1... /
+age1se1... (any age1NAME1...: encrypting to it runs age-plugin-NAME, which
+every writer then needs) or tagged age1tag1... / age1tagpq1... (no plugin
+needed to encrypt), or an SSH key "ssh-ed25519 AAAA..." / "ssh-rsa AAAA...".
 For someone who is already a member, NAME alone adds environments with the
 key team.yaml holds. Shows which environments gain whom, asks on a terminal
 (--yes elsewhere), then re-encrypts them. You must be able to decrypt each

@@ -15,13 +15,19 @@ import (
 var ErrCannotSign = errors.New("this identity cannot sign")
 
 // SigningKey returns the Ed25519 key this identity signs environment files
-// with: derived from the age secret (see trust.DeriveSigningKey), or the
-// SSH key itself for an ssh-ed25519 identity. It is derived on each use and
-// never stored, so the identity stays the one secret to keep.
+// with: derived from the age secret (see trust.DeriveSigningKey), the SSH
+// key itself for an ssh-ed25519 identity, or, for a plugin identity (whose
+// secret never leaves its hardware), the separate key UseSigningKey gave.
+// A derived key is derived on each use and never stored, so the identity
+// stays the one secret to keep.
 func (id *Identity) SigningKey() (ed25519.PrivateKey, error) {
 	switch {
 	case id.sshEd25519 != nil:
 		return id.sshEd25519, nil
+	case id.signing != nil:
+		return id.signing, nil
+	case id.plugin != "":
+		return nil, fmt.Errorf("%w: a plugin identity has no signing key of its own, and none is stored beside it", ErrCannotSign)
 	case id.secret == "":
 		return nil, ErrCannotSign
 	}
@@ -116,5 +122,29 @@ func ed25519Of(data []byte) ed25519.PrivateKey {
 	if k, ok := raw.(*ed25519.PrivateKey); ok {
 		return *k
 	}
+	return nil
+}
+
+// SigningSeedSize is the size of a separate signing key's seed.
+const SigningSeedSize = ed25519.SeedSize
+
+// NeedsSigningKey reports an identity that cannot derive a signing key
+// from its secret (a plugin stub): it signs with a separate random key
+// kept beside it.
+func (id *Identity) NeedsSigningKey() bool { return id.plugin != "" }
+
+// UseSigningKey gives a plugin identity its separate signing key, from
+// the 32-byte seed kept beside it (the keychain's signing entry, or the
+// `# envsafe-signing-key:` line of an exported identity). Identities that
+// derive their key refuse one: two signing keys for one member would be
+// one too many.
+func (id *Identity) UseSigningKey(seed []byte) error {
+	if !id.NeedsSigningKey() {
+		return errors.New("this identity derives its signing key and takes no other")
+	}
+	if len(seed) != ed25519.SeedSize {
+		return fmt.Errorf("a signing key seed is %d bytes", ed25519.SeedSize)
+	}
+	id.signing = ed25519.NewKeyFromSeed(seed)
 	return nil
 }

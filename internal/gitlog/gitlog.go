@@ -141,7 +141,7 @@ func (l *Log) Read(o Options) *History {
 		if v, ok := cache[blob]; ok {
 			return v
 		}
-		v := loadVersion(l.git, l.root, blob, o.Identity, key, o.Values, o.Verdict)
+		v := loadVersion(l.git, l.root, blob, o.Identity, key, o.Values, o.Verdict, func() *team.Team { return o.Team })
 		cache[blob] = v
 		return v
 	}
@@ -243,7 +243,7 @@ type version struct {
 // loadVersion reads and decrypts one blob, keeping digests of the values
 // (and the values only when asked). Its errors name the cause, never
 // anything from inside the file.
-func loadVersion(git Git, root, blob string, id *identity.Resolved, key []byte, keepValues bool, verdict func(*payload.Payload, []byte) string) *version {
+func loadVersion(git Git, root, blob string, id *identity.Resolved, key []byte, keepValues bool, verdict func(*payload.Payload, []byte) string, teamOf func() *team.Team) *version {
 	if id == nil {
 		return &version{err: errors.New("cannot decrypt this version: no identity")}
 	}
@@ -251,7 +251,7 @@ func loadVersion(git Git, root, blob string, id *identity.Resolved, key []byte, 
 	if err != nil {
 		return &version{err: fmt.Errorf("cannot read this version from git: %v", err)}
 	}
-	p, plain, err := store.OpenFile(data, store.AnyEnvironment, id.Identity, nil)
+	p, plain, err := store.OpenFile(data, store.AnyEnvironment, id.Identity, nil, teamOf)
 	signature := ""
 	if err == nil && verdict != nil {
 		signature = verdict(p, plain)
@@ -260,6 +260,8 @@ func loadVersion(git Git, root, blob string, id *identity.Resolved, key []byte, 
 	switch {
 	case errors.Is(err, store.ErrNotRecipient):
 		return &version{err: errors.New("cannot decrypt this version: you were not a recipient")}
+	case identity.IsPluginError(err):
+		return &version{err: fmt.Errorf("cannot decrypt this version: %v", err)}
 	case errors.Is(err, store.ErrNewerFormat):
 		return &version{err: errors.New("cannot read this version: written by a newer envsafe")}
 	case err != nil:

@@ -74,9 +74,12 @@ func Resolve(ctx context.Context, lookupEnv func(string) (string, bool), kc keyc
 				"in CI, check that the secret behind "+EnvIdentity+" exists and is exposed to this job; or unset it to use the keychain")
 		}
 		id, err := crypt.ParseIdentity([]byte(text))
+		if err == nil {
+			err = attachSigningKey(id, text)
+		}
 		if err != nil {
 			return nil, hint.With(fmt.Errorf("%w: %s: %w", ErrNoIdentity, EnvIdentity, err),
-				"set it to the output of `envsafe identity export` (an AGE-SECRET-KEY-... line)")
+				"set it to the output of `envsafe identity export` (an AGE-SECRET-KEY-... line, or a plugin's identity file)")
 		}
 		return &Resolved{Identity: id, Source: EnvIdentity, TrustPin: pinComment(text)}, nil
 	}
@@ -86,6 +89,9 @@ func Resolve(ctx context.Context, lookupEnv func(string) (string, bool), kc keyc
 				"set it to the path of an age identity file, or unset it to use the keychain")
 		}
 		id, data, err := readFile(path)
+		if err == nil {
+			err = attachSigningKey(id, string(data))
+		}
 		if err != nil {
 			return nil, hint.With(fmt.Errorf("%w: %s: %w", ErrNoIdentity, EnvIdentityFile, err),
 				"point it at a file made by `envsafe identity new --file` or age-keygen, or unset it")
@@ -106,6 +112,9 @@ func Resolve(ctx context.Context, lookupEnv func(string) (string, bool), kc keyc
 	if err != nil {
 		return nil, hint.With(fmt.Errorf("%w: the keychain entry %s/%s does not hold an age identity", ErrNoIdentity, keychain.Service, KeychainAccount),
 			"replace it: `envsafe identity rm --yes`, then `envsafe identity import FILE` from your backup")
+	}
+	if err := loadSigningKey(ctx, kc, id); err != nil {
+		return nil, err
 	}
 	return &Resolved{Identity: id, Source: "keychain (" + kc.Backend() + ")", TrustPin: pinComment(text)}, nil
 }
@@ -134,8 +143,10 @@ func readFile(path string) (*crypt.Identity, []byte, error) {
 	return id, data, err
 }
 
-// Normalize checks age-keygen output and returns just its key lines, the
-// form kept in the keychain. SSH keys are refused: they belong in files.
+// Normalize checks age-keygen output, or a plugin's identity file, and
+// returns just its key lines, the form kept in the keychain; a plugin
+// identity keeps its `# public key:` line, which the stub cannot give.
+// SSH keys are refused: they belong in files.
 func Normalize(text string) (string, *crypt.Identity, error) {
 	var keys []string
 	for _, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
@@ -143,18 +154,21 @@ func Normalize(text string) (string, *crypt.Identity, error) {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		if !strings.HasPrefix(line, "AGE-SECRET-KEY-") {
-			return "", nil, errors.New("not age-keygen output: expected AGE-SECRET-KEY-... lines (SSH keys can be used through " + EnvIdentityFile + ")")
+		if !strings.HasPrefix(line, "AGE-SECRET-KEY-") && !strings.HasPrefix(strings.ToUpper(line), "AGE-PLUGIN-") {
+			return "", nil, errors.New("not age-keygen output or a plugin identity: expected AGE-SECRET-KEY-... or AGE-PLUGIN-... lines (SSH keys can be used through " + EnvIdentityFile + ")")
 		}
 		keys = append(keys, line)
 	}
 	if len(keys) == 0 {
-		return "", nil, errors.New("no AGE-SECRET-KEY-... line found")
+		return "", nil, errors.New("no AGE-SECRET-KEY-... or AGE-PLUGIN-... line found")
 	}
-	joined := strings.Join(keys, "\n")
-	id, err := crypt.ParseIdentity([]byte(joined))
+	id, err := crypt.ParseIdentity([]byte(text))
 	if err != nil {
 		return "", nil, err
+	}
+	joined := strings.Join(keys, "\n")
+	if id.Plugin() != "" {
+		joined = "# public key: " + id.Public() + "\n" + joined
 	}
 	return joined, id, nil
 }
@@ -173,6 +187,16 @@ func Save(ctx context.Context, kc keychain.Keychain, secret string) (*crypt.Iden
 	case !errors.Is(err, keychain.ErrNotFound):
 		return nil, hint.With(err, useEnvHint)
 	}
+	if id.NeedsSigningKey() {
+		// The signing key first: an identity without it in the keychain
+		// would read but never sign.
+		if err := saveSigningKey(ctx, kc, secret); err != nil {
+			return nil, hint.With(err, useEnvHint)
+		}
+		if err := loadSigningKey(ctx, kc, id); err != nil {
+			return nil, err
+		}
+	}
 	if err := kc.Set(ctx, KeychainAccount, normalized); err != nil {
 		return nil, hint.With(err, useEnvHint)
 	}
@@ -182,6 +206,10 @@ func Save(ctx context.Context, kc keychain.Keychain, secret string) (*crypt.Iden
 // FileText renders a secret in age-keygen's layout, so age -i reads it;
 // note is a first comment line such as "created: 2026-11-27T10:00:00Z".
 func FileText(secret, public, note string) string {
+	if strings.HasPrefix(secret, "# public key: ") {
+		// A plugin identity's keychain form carries its public key line.
+		return "# " + note + "\n" + secret + "\n"
+	}
 	return "# " + note + "\n# public key: " + public + "\n" + secret + "\n"
 }
 

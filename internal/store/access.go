@@ -128,6 +128,9 @@ func checkRecipients(t *team.Team, env string) error {
 	var pq, classic []string
 	for _, r := range rs {
 		name, _ := t.MemberByRecipient(r.String())
+		if err := r.Installed(); err != nil {
+			return fmt.Errorf("environment %s: member %s: %w", env, name, err)
+		}
 		if r.PostQuantum() {
 			pq = append(pq, name)
 		} else {

@@ -26,17 +26,33 @@ var ErrNewerFormat = errors.New("written by a newer envsafe")
 // same errors: ErrNotRecipient when the file is intact but not for id,
 // ErrNewerFormat, or ErrIntegrity wrapping the cause. It never names a value.
 //
+// A file holds stanzas of kinds envsafe cannot name when members have
+// hardware keys (age1yubikey1...): readers, when not nil, returns the
+// team.yaml whose plugin keys may have written them, so that a reader who
+// is not a recipient hears so rather than of damage. It is called only
+// then. A plugin that is missing, fails or has no terminal to ask on is
+// its own error (crypt.PluginError), not ErrIntegrity.
+//
 // In a signed project (sg not nil) the payload must also carry a signature
 // that verifies against the roster (ErrIntegrity otherwise), and this
 // machine records its sequence number.
-func OpenFile(data []byte, env string, id *crypt.Identity, sg *Signed) (*payload.Payload, []byte, error) {
+func OpenFile(data []byte, env string, id *crypt.Identity, sg *Signed, readers func() *team.Team) (*payload.Payload, []byte, error) {
 	if len(data) > MaxFileSize {
 		return nil, nil, fmt.Errorf("%w: %w of %d MiB", ErrIntegrity, errTooLarge, MaxFileSize>>20)
 	}
 	plain, err := crypt.Decrypt(data, id)
+	var (
+		foreign *crypt.ForeignStanzasError
+		plugin  *crypt.PluginError
+	)
+	if errors.As(err, &foreign) && readers != nil {
+		err = crypt.Expected(err, pluginKeys(readers()))
+	}
 	switch {
 	case errors.Is(err, crypt.ErrNoMatch):
 		return nil, nil, ErrNotRecipient
+	case errors.As(err, &plugin):
+		return nil, nil, err
 	case err != nil:
 		return nil, nil, fmt.Errorf("%w: %w", ErrIntegrity, err)
 	}
@@ -142,4 +158,17 @@ func (s *Store) HiddenKeys(env string, recorded int) (int, error) {
 		return 0, fmt.Errorf("%w: %w", ErrIntegrity, err)
 	}
 	return max(0, n-recorded), nil
+}
+
+// pluginKeys counts the plugin recipients (hardware keys) t lists.
+func pluginKeys(t *team.Team) int {
+	n := 0
+	if t != nil {
+		for _, m := range t.Members {
+			if crypt.PluginRecipient(m.Recipient) {
+				n++
+			}
+		}
+	}
+	return n
 }

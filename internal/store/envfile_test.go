@@ -36,7 +36,7 @@ func TestSealThenOpenRoundTripsForEachRecipientOnly(t *testing.T) {
 	if len(p.Recipients) != 1 || p.Recipients[0] != alice.public {
 		t.Fatalf("payload records recipients %v, want only alice", p.Recipients)
 	}
-	got, plain, err := OpenFile(file, "production", alice.id, nil)
+	got, plain, err := OpenFile(file, "production", alice.id, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,20 +46,20 @@ func TestSealThenOpenRoundTripsForEachRecipientOnly(t *testing.T) {
 	if again, err := SealFile(tm, "production", got, plain); err != nil || again != nil {
 		t.Fatalf("sealing an unchanged payload = %d bytes, %v; want nothing to write", len(again), err)
 	}
-	if _, _, err := OpenFile(file, "production", bob.id, nil); !errors.Is(err, ErrNotRecipient) {
+	if _, _, err := OpenFile(file, "production", bob.id, nil, nil); !errors.Is(err, ErrNotRecipient) {
 		t.Fatalf("bob opening production: %v, want ErrNotRecipient", err)
 	}
-	if _, _, err := OpenFile(file, "development", alice.id, nil); !errors.Is(err, ErrIntegrity) {
+	if _, _, err := OpenFile(file, "development", alice.id, nil, nil); !errors.Is(err, ErrIntegrity) {
 		t.Fatalf("production opened as development: %v, want ErrIntegrity", err)
 	}
-	if any, _, err := OpenFile(file, AnyEnvironment, alice.id, nil); err != nil || any.Environment != "production" {
+	if any, _, err := OpenFile(file, AnyEnvironment, alice.id, nil, nil); err != nil || any.Environment != "production" {
 		t.Fatalf("OpenFile(AnyEnvironment) = %v, %v", any, err)
 	}
 }
 
 func TestOpenFileRefusesOversizeBeforeDecrypting(t *testing.T) {
 	alice := newPerson(t)
-	_, _, err := OpenFile([]byte(strings.Repeat("x", MaxFileSize+1)), "development", alice.id, nil)
+	_, _, err := OpenFile([]byte(strings.Repeat("x", MaxFileSize+1)), "development", alice.id, nil, nil)
 	if !errors.Is(err, ErrIntegrity) || !strings.Contains(err.Error(), "larger than the limit") {
 		t.Fatalf("OpenFile(oversize) = %v, want an integrity failure naming the limit", err)
 	}
@@ -103,7 +103,7 @@ func TestHiddenKeysCountsStanzasBeyondTheRecordedRecipients(t *testing.T) {
 	if n, err := s.HiddenKeys("production", 1); err != nil || n != 0 {
 		t.Fatalf("HiddenKeys of an envsafe-written file = %d, %v", n, err)
 	}
-	p, plain, err := OpenFile(mustRead(t, s.EnvPath("production")), "production", alice.id, nil)
+	p, plain, err := OpenFile(mustRead(t, s.EnvPath("production")), "production", alice.id, nil, nil)
 	if err != nil || len(p.Recipients) != 1 {
 		t.Fatal(err)
 	}

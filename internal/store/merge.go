@@ -68,7 +68,7 @@ type Merged struct {
 // result is signed by the caller and sealed to the verified roster.
 func Merge(base, ours, theirs []byte, env string, id *crypt.Identity, t *team.Team, sg *Signed) (*Merged, error) {
 	open := func(data []byte) (*payload.Payload, error) {
-		p, plain, err := OpenFile(data, env, id, nil)
+		p, plain, err := OpenFile(data, env, id, nil, func() *team.Team { return t })
 		if err == nil && sg != nil {
 			// Each side must be a writer's signed version of env for this
 			// project. Its age is judged by the merge itself (no side older

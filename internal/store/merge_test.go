@@ -39,10 +39,10 @@ func TestMergeKeepsAMemberRemovedOnEitherBranchRemoved(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, _, err := OpenFile(m.File, "development", dave.id, nil); !errors.Is(err, ErrNotRecipient) {
+			if _, _, err := OpenFile(m.File, "development", dave.id, nil, nil); !errors.Is(err, ErrNotRecipient) {
 				t.Fatalf("dave opens the merged file: %v", err)
 			}
-			p, _, err := OpenFile(m.File, "development", alice.id, nil)
+			p, _, err := OpenFile(m.File, "development", alice.id, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -68,7 +68,7 @@ func TestMergeNeverAddsAReaderTeamYAMLDoesNotList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := OpenFile(m.File, "development", mallory.id, nil); !errors.Is(err, ErrNotRecipient) {
+	if _, _, err := OpenFile(m.File, "development", mallory.id, nil, nil); !errors.Is(err, ErrNotRecipient) {
 		t.Fatalf("a pushed file with an extra recipient widened the merge: %v", err)
 	}
 	if len(m.NotAdded) != 1 {
@@ -96,7 +96,7 @@ func TestMergeNeverAddsAReaderEvenOneTeamYAMLLists(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, _, err := OpenFile(m.File, "development", mallory.id, nil); !errors.Is(err, ErrNotRecipient) {
+			if _, _, err := OpenFile(m.File, "development", mallory.id, nil, nil); !errors.Is(err, ErrNotRecipient) {
 				t.Fatalf("the merge was sealed to mallory: %v", err)
 			}
 			if !slices.Equal(m.NotAdded, []string{"mallory"}) {

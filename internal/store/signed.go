@@ -434,7 +434,7 @@ func (s *Store) OpenVersion(data []byte, env string, id *crypt.Identity) (*paylo
 	if err != nil {
 		return nil, err
 	}
-	p, plain, err := OpenFile(data, env, id, nil)
+	p, plain, err := OpenFile(data, env, id, nil, s.teamOrNil)
 	if err != nil {
 		return nil, err
 	}

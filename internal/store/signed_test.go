@@ -240,7 +240,7 @@ func TestSignedPayloadMustBeCanonical(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	good, plain, err := OpenFile(file, "production", sp.alice.id, nil)
+	good, plain, err := OpenFile(file, "production", sp.alice.id, nil, nil)
 	if err != nil || good.Sig == nil {
 		t.Fatal(err)
 	}
@@ -253,7 +253,7 @@ func TestSignedPayloadMustBeCanonical(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := OpenFile(forged, "production", sp.alice.id, sg); !errors.Is(err, ErrIntegrity) {
+		if _, _, err := OpenFile(forged, "production", sp.alice.id, sg, nil); !errors.Is(err, ErrIntegrity) {
 			t.Errorf("%s: OpenFile = %v, want an integrity failure", name, err)
 		}
 	}

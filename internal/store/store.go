@@ -313,12 +313,20 @@ func (s *Store) read(env string, id *crypt.Identity, t *team.Team) (*payload.Pay
 	if err != nil {
 		return nil, nil, err
 	}
-	p, plain, err := OpenFile(data, env, id, sg)
+	p, plain, err := OpenFile(data, env, id, sg, func() *team.Team {
+		if t == nil {
+			t, _ = s.Team()
+		}
+		return t
+	})
 	switch {
 	case errors.Is(err, ErrNotRecipient):
 		return nil, nil, s.notRecipient(env, id, t)
 	case errors.Is(err, ErrNewerFormat):
 		return nil, nil, hint.With(fmt.Errorf("%s: %w", s.Rel(path), err), "upgrade envsafe to read it (see `envsafe version`)")
+	case errors.As(err, new(*crypt.PluginError)):
+		// The file is fine; the hardware key's plugin is not.
+		return nil, nil, fmt.Errorf("decrypting %s: %w", s.Rel(path), err)
 	case errors.Is(err, trust.ErrRollback):
 		return nil, nil, hint.With(hint.With(fmt.Errorf("%s: %w", s.Rel(path), err),
 			"to bring old values back on purpose, put the newer file back (`git checkout HEAD -- "+s.Rel(path)+"`, or undo the revert) and run `envsafe restore --from COMMIT -e "+env+"`"),
@@ -455,4 +463,10 @@ func readLimited(path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%w of %d MiB", errTooLarge, limit>>20)
 	}
 	return buf.Bytes(), nil
+}
+
+// teamOrNil is team.yaml, or nil when it cannot be read, for OpenFile.
+func (s *Store) teamOrNil() *team.Team {
+	t, _ := s.Team()
+	return t
 }

@@ -4,9 +4,13 @@
 package terminal
 
 import (
+	"bufio"
 	"errors"
+	"io"
 	"os"
 	"os/signal"
+	"runtime"
+	"strings"
 
 	"golang.org/x/term"
 )
@@ -47,4 +51,55 @@ func ReadSecret(f *os.File) (string, error) {
 		term.Restore(fd, state)
 		return "", ErrInterrupted
 	}
+}
+
+// ErrNoTerminal means the process has no controlling terminal to ask on.
+var ErrNoTerminal = errors.New("no terminal")
+
+// Ask puts prompt on the controlling terminal (/dev/tty; the console on
+// Windows) and reads one line from it, without echo when secret. It never
+// touches stdin or stdout, which may carry data, so a hardware key's PIN
+// can be asked for while `envsafe get NAME > file` runs. Without a
+// terminal it returns ErrNoTerminal.
+func Ask(prompt string, secret bool) (string, error) {
+	in, out, err := openTTY()
+	if err != nil {
+		return "", ErrNoTerminal
+	}
+	defer in.Close()
+	if out != in {
+		defer out.Close()
+	}
+	if !IsTerminal(in) {
+		return "", ErrNoTerminal
+	}
+	if _, err := io.WriteString(out, prompt); err != nil {
+		return "", err
+	}
+	if secret {
+		line, err := ReadSecret(in)
+		io.WriteString(out, "\n")
+		return line, err
+	}
+	line, err := bufio.NewReader(in).ReadString('\n')
+	if err != nil && line == "" {
+		return "", err
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// openTTY opens the controlling terminal for reading and for writing.
+func openTTY() (in, out *os.File, err error) {
+	if runtime.GOOS == "windows" {
+		if in, err = os.OpenFile("CONIN$", os.O_RDWR, 0); err != nil {
+			return nil, nil, err
+		}
+		if out, err = os.OpenFile("CONOUT$", os.O_WRONLY, 0); err != nil {
+			in.Close()
+			return nil, nil, err
+		}
+		return in, out, nil
+	}
+	f, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	return f, f, err
 }
