@@ -71,7 +71,7 @@ func TestScripts(t *testing.T) {
 			}
 		}
 	}
-dotenvx := installDotenvx(t)
+	dotenvx := installDotenvx(t)
 	testscript.Run(t, scriptParams("testdata/script", dotenvx))
 }
 
