@@ -30,6 +30,8 @@ var docFiles = []string{"README.md"}
 //	                                     each prompt (direnv's hook)
 //	<!-- docs-test: append-to FILE -->  a YAML or other block the reader adds
 //	                                     to FILE (relative to the folder)
+//	<!-- docs-test: needs TOOL... -->   run only where TOOL is installed (CI
+//	                                     requires them all: sops, dotenvx)
 //	<!-- docs-test: keychain -->        needs the reader's key in the keychain
 //	                                     (the rest of the document is skipped
 //	                                     where there is none)
@@ -42,6 +44,7 @@ type docBlock struct {
 	skip, given, then, prompt string
 	typed, appendTo           string
 	keychain                  bool
+	needs                     []string
 	without                   []string
 }
 
@@ -84,6 +87,8 @@ func docBlocks(doc string) ([]docBlock, error) {
 				pending.appendTo = m[2]
 			case "keychain":
 				pending.keychain = true
+			case "needs":
+				pending.needs = append(pending.needs, strings.Fields(m[2])...)
 			case "typed":
 				// One answer per word: the answers to a block's prompts.
 				pending.typed += strings.Join(strings.Fields(m[2]), "\n") + "\n"
@@ -161,7 +166,7 @@ func TestDocs(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	testscript.Run(t, scriptParams(dir, ""))
+	testscript.Run(t, scriptParams(dir, installDotenvx(t)))
 }
 
 // docScript turns a document's blocks into one testscript: each runnable
@@ -208,6 +213,13 @@ func docScript(file string, blocks []docBlock) (string, error) {
 		}
 		if b.keychain {
 			script.WriteString("[!keychain] skip 'the rest needs the keychain: run `make test`'\n")
+		}
+		for _, tool := range b.needs {
+			if tool == "dotenvx" {
+				script.WriteString("[dotenvx] ")
+			} else {
+				fmt.Fprintf(&script, "[exec:%s] ", tool)
+			}
 		}
 		fmt.Fprintf(&script, "exec bash $WORK/docs/run %d %s %s\n", i, shell, where)
 		fmt.Fprintf(&files, "-- docs/block%d --\n%s", i, body)
@@ -273,6 +285,8 @@ env NPM_CONFIG_UPDATE_NOTIFIER=false
 env NPM_CONFIG_FUND=false
 env XDG_CONFIG_HOME=$WORK/home/.config
 env XDG_DATA_HOME=$WORK/home/.local/share
+[dotenvx] exec sh -c 'mkdir -p $WORK/tools && ln -s $DOTENVX $WORK/tools/dotenvx'
+env PATH=$WORK/tools${:}$PATH
 exec git init -q --bare $WORK/remote.git
 exec sh -c 'mkdir $WORK/clone && cp -R $REPO/examples $WORK/clone/ && echo $WORK/clone > $WORK/docs/cwd'
 exec git -C $WORK/clone init -q
@@ -300,25 +314,26 @@ exec envsafe identity new --file $WORK/home/reader-key.txt
 
 // docRunner runs block N in the folder the previous block ended in: the
 // block's given first, in the same shell, then the block, then its checks.
-// Off a terminal, a block's stdin holds one line, what a hidden prompt would
+// Its variables are named so that a block's own (n, shell) cannot clobber
+// them. Off a terminal, a block's stdin holds one line, what a hidden prompt would
 // have been typed.
 const docRunner = `-- docs/run --
-n=$1 shell=$2 where=$3
+docs_n=$1 docs_shell=$2 docs_where=$3
 set -euo pipefail
 cd "$(cat "$WORK/docs/cwd")"
-if [ "$shell" != bash ]; then
-	[ ! -f "$WORK/docs/given$n" ] || . "$WORK/docs/given$n"
-	"$shell" "$WORK/docs/block$n" < "$WORK/docs/stdin" || { echo "$where failed" >&2; exit 1; }
-	[ ! -f "$WORK/docs/then$n" ] || . "$WORK/docs/then$n"
+if [ "$docs_shell" != bash ]; then
+	[ ! -f "$WORK/docs/given$docs_n" ] || . "$WORK/docs/given$docs_n"
+	"$docs_shell" "$WORK/docs/block$docs_n" < "$WORK/docs/stdin" || { echo "$docs_where failed" >&2; exit 1; }
+	[ ! -f "$WORK/docs/then$docs_n" ] || . "$WORK/docs/then$docs_n"
 	exit 0
 fi
-[ ! -f "$WORK/docs/given$n" ] || . "$WORK/docs/given$n"
-if [ -f "$WORK/docs/typed$n" ]; then
-	. "$WORK/docs/block$n"
+[ ! -f "$WORK/docs/given$docs_n" ] || . "$WORK/docs/given$docs_n"
+if [ -f "$WORK/docs/typed$docs_n" ]; then
+	. "$WORK/docs/block$docs_n"
 else
-	. "$WORK/docs/block$n" < "$WORK/docs/stdin"
+	. "$WORK/docs/block$docs_n" < "$WORK/docs/stdin"
 fi
-[ ! -f "$WORK/docs/then$n" ] || . "$WORK/docs/then$n"
+[ ! -f "$WORK/docs/then$docs_n" ] || . "$WORK/docs/then$docs_n"
 pwd > "$WORK/docs/cwd"
 -- docs/stdin --
 typed-at-the-prompt

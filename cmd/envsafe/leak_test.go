@@ -412,6 +412,8 @@ esac`)
 	outside(1, "hook", "install")
 	run(0, "set", "GENERATED", "--generate")
 	run(2, "set", "GENERATED", "--generate", "3")
+	run(1, "check", "-e", "development") // what bob could read is marked to rotate
+	run(0, "rotate", "--generate")
 	run(0, "check", "-e", "development")
 	run(1, "check", "-e", "nosuch")
 	run(0, "diff", "development", "production")

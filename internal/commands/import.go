@@ -59,7 +59,8 @@ kept (database: {password: x} becomes database_password); lists and nulls
 are refused. dotenvx opens with DOTENV_PRIVATE_KEY[_ENV] from the
 environment or the .env.keys beside the file, and values are read as npm
 dotenv reads them (no $VAR expansion). Files sops encrypted only to KMS or
-PGP: sops -d --output-type dotenv FILE | envsafe import -
+PGP: where that key works, sops rotate --in-place --add-age YOUR_KEY FILE,
+then import the file.
 
 Examples:
    envsafe import                        # ./.env into the default environment

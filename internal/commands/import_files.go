@@ -19,10 +19,10 @@ func refuseForeignCiphertext(p dotenv.Pair, from string) error {
 	switch {
 	case strings.HasPrefix(p.Value, "encrypted:"):
 		return hint.With(fmt.Errorf("%s (%s) is encrypted by dotenvx, not a secret value", p.Name, from),
-			"decrypt first: `dotenvx decrypt -f FILE --stdout | envsafe import -`")
+			"import the dotenvx file it came from (`envsafe import .env.production` reads it with its DOTENV_PRIVATE_KEY), or set the value itself with `envsafe set "+p.Name+"`")
 	case strings.HasPrefix(p.Value, "ENC[") && strings.HasSuffix(p.Value, "]"):
 		return hint.With(fmt.Errorf("%s (%s) is encrypted by sops, not a secret value", p.Name, from),
-			"decrypt first: `sops -d FILE | envsafe import -`")
+			"import the sops file it came from (`envsafe import secrets.enc.env` reads it with your age key), or set the value itself with `envsafe set "+p.Name+"`")
 	}
 	return nil
 }

@@ -20,8 +20,11 @@ import (
 )
 
 // sopsPipeHint is the way out for every sops file this package cannot
-// read itself: sops decrypts, envsafe reads the plaintext from a pipe.
-const sopsPipeHint = "decrypt with sops where its keys are available, straight into envsafe: `sops -d FILE | envsafe import -` (for YAML or JSON: `sops -d --output-type dotenv FILE | envsafe import -`)"
+// read itself: sops adds the user's age key where the file's keys are
+// available, and envsafe then reads the file. (A pipe of `sops -d` into
+// `envsafe import -` would reread sops's raw dotenv output by npm's rules,
+// cutting values at '#'.)
+const sopsPipeHint = "where the file's keys are available, add your age key to it: `sops rotate --in-place --add-age \"$(envsafe identity show)\" FILE`, then `envsafe import FILE` (nothing decrypted on disk)"
 
 // macOnlyEncryptedInit starts the MAC of files made with
 // mac_only_encrypted, so that such a MAC never equals one over all values:
@@ -164,8 +167,7 @@ func sopsDataKey(name string, meta *sopsMeta, id *crypt.Identity) ([]byte, error
 			kinds = []string{"no master key at all"}
 		}
 		return nil, hint.With(fmt.Errorf("%s is encrypted by sops with %s, not to an age key: %w", name, strings.Join(kinds, ", "), ErrNoKey),
-			"decrypt it with sops where that key is available, straight into envsafe (no plaintext file): `sops -d FILE | envsafe import -`; "+
-				"for YAML or JSON: `sops -d --output-type dotenv FILE | envsafe import -`")
+			sopsPipeHint)
 	}
 	var recipients []string
 	for _, a := range meta.Age {
