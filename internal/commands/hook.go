@@ -184,3 +184,28 @@ func offerHook(d *Deps, s *store.Store) error {
 	}
 	return installHook(d, h)
 }
+
+// offerGitSetup suggests `envsafe git setup` in a clone that lacks the
+// drivers (every clone needs it once: git config is not committed): a
+// yes/no question on a terminal, the command otherwise. Without it, git
+// merges environment files as text and leaves a conflict no one can read.
+func offerGitSetup(ctx context.Context, d *Deps, s *store.Store) error {
+	if d.Git == nil {
+		return nil
+	}
+	if _, err := d.Git(s.Root(), "rev-parse", "--git-dir"); err != nil {
+		return nil
+	}
+	if out, _ := d.Git(s.Root(), "config", "--local", "--get", "merge.envsafe.driver"); len(bytes.TrimSpace(out)) > 0 {
+		return nil
+	}
+	if !d.StdinIsTTY {
+		d.say("This clone has no envsafe git drivers yet: run `envsafe git setup` (readable diffs; merges by secret name).")
+		return nil
+	}
+	ok, err := d.Prompter.Confirm("Set up envsafe's git diff and merge drivers in this clone (envsafe git setup)")
+	if err != nil || !ok {
+		return err
+	}
+	return runGitSetup(ctx, d)
+}

@@ -235,7 +235,10 @@ func explainJoin(ctx context.Context, d *Deps, s *store.Store) error {
 			}
 		}
 		d.say("This is already an envsafe project (%s); you are member %s with access to: %s.", s.Root(), name, strings.Join(envs, ", "))
-		return nil
+		if err := offerGitSetup(ctx, d, s); err != nil {
+			return err
+		}
+		return offerHook(d, s)
 	}
 	d.say("This folder is already in an envsafe project (%s), and you are not a member yet.", s.Root())
 	d.say("To join, send your public key to a member of the team:")

@@ -309,6 +309,10 @@ func (s *Store) read(env string, id *crypt.Identity, t *team.Team) (*payload.Pay
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading %s: %w", s.Rel(path), err)
 	}
+	if hasConflictMarkers(data) {
+		return nil, nil, hint.With(fmt.Errorf("%s: %w: git merged it as text and left conflict markers, since this clone has no envsafe merge driver", s.Rel(path), ErrIntegrity),
+			"abort the merge (`git merge --abort`), run `envsafe git setup`, then merge again: envsafe merges environments by secret name")
+	}
 	sg, err := s.signed()
 	if err != nil {
 		return nil, nil, err
@@ -335,6 +339,13 @@ func (s *Store) read(env string, id *crypt.Identity, t *team.Team) (*payload.Pay
 		return nil, nil, hint.With(fmt.Errorf("%s: %w", s.Rel(path), err), s.restoreHint(path))
 	}
 	return p, plain, nil
+}
+
+// hasConflictMarkers reports a file git merged line by line: armored age
+// text never holds a line starting with "<<<<<<< " or ">>>>>>> ".
+func hasConflictMarkers(data []byte) bool {
+	return (bytes.HasPrefix(data, []byte("<<<<<<< ")) || bytes.Contains(data, []byte("\n<<<<<<< "))) &&
+		bytes.Contains(data, []byte("\n>>>>>>> "))
 }
 
 func (s *Store) restoreHint(path string) string {
