@@ -90,7 +90,7 @@ func runLog(ctx context.Context, d *Deps, o logOpts) error {
 	}
 	t, _ := s.Team()
 	verdict := func(p *payload.Payload, plain []byte) string { return signatureVerdict(s, p, plain) }
-	h := l.Read(gitlog.Options{Name: o.name, Values: o.values, Identity: id, Team: t, Verdict: verdict})
+	h := l.Read(gitlog.Options{Name: o.name, Values: o.values, Identity: id, Team: t, Former: gitlog.FormerMembers(git, s.Root()), Verdict: verdict})
 	if h.Decrypted {
 		d.auditRecord(s.Root(), env, h.Names, len(h.Names), audited("log"))
 	}
@@ -100,12 +100,23 @@ func runLog(ctx context.Context, d *Deps, o logOpts) error {
 	if o.json {
 		enc := json.NewEncoder(d.Stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(h.Entries)
+		if err := enc.Encode(h.Entries); err != nil {
+			return err
+		}
+	} else {
+		if l.Len() == 0 {
+			d.say("git has no history of %s yet (commit it first).", gitlog.File(env))
+		}
+		if err := printLog(d, h.Entries, o.values); err != nil {
+			return err
+		}
 	}
-	if l.Len() == 0 {
-		d.say("git has no history of %s yet (commit it first).", gitlog.File(env))
+	if idErr != nil && l.Len() > 0 {
+		// The commits are listed; what they changed is not: as for every
+		// command that decrypts, no identity is exit 4.
+		return idErr
 	}
-	return printLog(d, h.Entries, o.values)
+	return nil
 }
 
 // printLog writes the history for people, in the layout of git log. It
@@ -116,13 +127,24 @@ func printLog(d *Deps, entries []logEntry, values bool) error {
 		if i > 0 {
 			fmt.Fprintln(&w)
 		}
-		fmt.Fprintf(&w, "commit %s  %s  %s <%s>\n", shortCommit(e.Commit), e.Date.Format("2006-01-02 15:04 -07:00"), e.Author, e.Email)
+		merge := ""
+		if e.Merge {
+			merge = "  (merge)"
+		}
+		fmt.Fprintf(&w, "commit %s  %s  %s <%s>%s\n", shortCommit(e.Commit), e.Date.Format("2006-01-02 15:04 -07:00"), printable(e.Author), printable(e.Email), merge)
+		if e.Subject != "" {
+			fmt.Fprintf(&w, "    %s\n", printable(e.Subject))
+		}
 		if !e.Readable {
 			fmt.Fprintf(&w, "    (%s)\n", e.Error)
 			continue
 		}
 		if e.Signature != "" {
 			fmt.Fprintf(&w, "    %s\n", e.Signature)
+		}
+		if e.Before != "" {
+			fmt.Fprintf(&w, "    (the version before cannot be read: %s; so what changed is unknown: this version holds %s)\n", e.Before, strings.Join(e.Holds, ", "))
+			continue
 		}
 		show := func(sign string, names []string, val func(string) string) {
 			for _, n := range names {
@@ -150,4 +172,16 @@ func printLog(d *Deps, entries []logEntry, values bool) error {
 	}
 	_, err := io.WriteString(d.Stdout, w.String())
 	return err
+}
+
+// printable replaces the control characters of text from git (a commit
+// subject, an author name: anyone who can push wrote them), so that they
+// cannot move the cursor or rewrite lines of the report.
+func printable(text string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return '?'
+		}
+		return r
+	}, text)
 }

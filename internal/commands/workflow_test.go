@@ -562,7 +562,7 @@ func TestLogNamesChangesPerCommit(t *testing.T) {
 	h.git("commit", "-q", "-am", "two")
 	h.must("log")
 	out := h.stdout.String()
-	re := regexp.MustCompile(`(?s)^commit [0-9a-f]{12}  \S+ \S+ \S+  t <t@x>\n    \+ C\n    ~ A\n    - B\n\ncommit [0-9a-f]{12}  .*\n    \+ A\n    \+ B\n$`)
+	re := regexp.MustCompile(`(?s)^commit [0-9a-f]{12}  \S+ \S+ \S+  t <t@x>\n    two\n    \+ C\n    ~ A\n    - B\n\ncommit [0-9a-f]{12}  .*\n    one\n    \+ A\n    \+ B\n$`)
 	if !re.MatchString(out) {
 		t.Fatalf("log:\n%s", out)
 	}
@@ -625,5 +625,19 @@ func TestScanFailsClosedWithoutAnIdentity(t *testing.T) {
 	}
 	if code := h.run("scan", "--no-values"); code != 0 || !strings.Contains(h.stderr.String(), "No secrets found") {
 		t.Errorf("scan --no-values: exit %d, stderr %q", code, h.stderr)
+	}
+}
+
+// A commit subject is anyone's text: log prints it with its control
+// characters replaced, so it cannot clear the screen or fake a line.
+func TestLogSubjectCannotMoveTheCursor(t *testing.T) {
+	h := gitHarness(t)
+	h.must("init")
+	h.must("set", "A=1")
+	h.git("add", "-A")
+	h.git("commit", "-q", "-m", "fix\x1b[2J\x1b[1A    + FORGED")
+	h.must("log")
+	if out := h.stdout.String(); strings.Contains(out, "\x1b") || !strings.Contains(out, "fix?[2J?[1A    + FORGED") {
+		t.Fatalf("log:\n%q", out)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -41,10 +42,21 @@ type Entry struct {
 	Author string    `json:"author"`
 	Email  string    `json:"email"`
 	Date   time.Time `json:"date"`
-	// Readable is false when this version or the one before it could not
-	// be decrypted; Error says why, and the name lists are empty.
+	// Subject is the first line of the commit message.
+	Subject string `json:"subject"`
+	// Merge marks a merge commit; its changes are those it brought into
+	// the first parent (the branch merged into).
+	Merge bool `json:"merge,omitempty"`
+	// Readable is false when this version could not be decrypted; Error
+	// says why, and the name lists are empty.
 	Readable bool   `json:"readable"`
 	Error    string `json:"error,omitempty"`
+	// Before, when this version is readable but the one before it is not
+	// (you were added here), says why not ("you were not a recipient");
+	// Holds then lists the names this version has, since what changed
+	// cannot be told.
+	Before string   `json:"before,omitempty"`
+	Holds  []string `json:"holds,omitempty"`
 	// Signature says who signed this version (signed projects).
 	Signature         string   `json:"signature,omitempty"`
 	Added             []string `json:"added"`
@@ -69,6 +81,10 @@ type Options struct {
 	Identity *identity.Resolved
 	// Team names recipients by member; nil shows shortened keys.
 	Team *team.Team
+	// Former names the keys of members who are no longer in Team, from
+	// team.yaml's history (FormerMembers), so that log names people who
+	// left instead of showing their keys.
+	Former map[string]string
 	// Verdict, in a signed project, says who signed a decrypted version or
 	// why it must not be trusted; nil shows nothing.
 	Verdict func(p *payload.Payload, plain []byte) string
@@ -112,8 +128,8 @@ func Open(git Git, root, env string) (*Log, error) {
 		return nil, ErrNoCommits
 	}
 	rel := File(env)
-	out, err := git(root, "log", "--follow", "--raw", "--no-abbrev", "--no-color", "--no-show-signature",
-		"--format=%x01%H%x00%an%x00%ae%x00%aI", "--", rel)
+	out, err := git(root, "log", "--follow", "--raw", "--no-abbrev", "--no-color", "--no-show-signature", "--diff-merges=first-parent",
+		"--format=%x01%H%x00%an%x00%ae%x00%aI%x00%P%x00%s", "--", rel)
 	if err != nil {
 		return nil, fmt.Errorf("git log %s: %w", rel, err)
 	}
@@ -148,22 +164,29 @@ func (l *Log) Read(o Options) *History {
 	h := &History{Entries: []Entry{}}
 	touched := map[string]bool{}
 	for _, c := range l.commits {
-		e := Entry{Commit: c.hash, Author: c.author, Email: c.email, Date: c.date, Readable: true,
+		e := Entry{Commit: c.hash, Author: c.author, Email: c.email, Date: c.date, Subject: c.subject, Merge: c.merge, Readable: true,
 			Added: []string{}, Changed: []string{}, Removed: []string{}}
 		oldV, newV := load(c.oldBlob), load(c.newBlob)
-		for _, v := range []*version{oldV, newV} {
-			if v != nil && v.err != nil {
-				e.Readable, e.Error = false, v.err.Error()
-			}
-		}
-		if e.Readable {
+		switch {
+		case newV != nil && newV.err != nil:
+			e.Readable, e.Error = false, newV.err.Error()
+		case oldV != nil && oldV.err != nil && newV != nil:
+			// Readable now, not before (you were added here): what changed
+			// cannot be told, what it holds can.
+			h.Decrypted = true
+			_, e.Before, _ = strings.Cut(oldV.err.Error(), ": ")
+			e.Holds = slices.Sorted(maps.Keys(newV.digests))
+			e.Signature = newV.signature
+		case oldV != nil && oldV.err != nil:
+			e.Readable, e.Error = false, oldV.err.Error()
+		default:
 			h.Decrypted = h.Decrypted || oldV != nil || newV != nil
-			compareVersions(&e, oldV, newV, o.Values, o.Team)
+			compareVersions(&e, oldV, newV, o.Values, func(k string) string { return memberName(k, o.Team, o.Former) })
 			if newV != nil {
 				e.Signature = newV.signature
 			}
 		}
-		if o.Name != "" && e.Readable && !filterName(&e, o.Name) {
+		if o.Name != "" && e.Readable && e.Before == "" && !filterName(&e, o.Name) {
 			continue // a version that cannot be read may have changed it: shown
 		}
 		for _, list := range [][]string{e.Added, e.Changed, e.Removed} {
@@ -186,12 +209,13 @@ const nullBlob = "0000000000000000000000000000000000000000"
 
 // rawCommit is one commit of `git log --raw` for a single file.
 type rawCommit struct {
-	hash, author, email string
-	date                time.Time
-	oldBlob, newBlob    string
+	hash, author, email, subject string
+	date                         time.Time
+	merge                        bool
+	oldBlob, newBlob             string
 }
 
-// parseRawLog reads `git log --raw --no-abbrev --format=%x01%H%x00%an%x00%ae%x00%aI`.
+// parseRawLog reads `git log --raw --no-abbrev --format=%x01%H%x00%an%x00%ae%x00%aI%x00%P%x00%s`.
 // Only the fields before the first tab of a raw line are read, so paths
 // (with spaces, or the two of a rename) never matter.
 func parseRawLog(out string) []rawCommit {
@@ -200,13 +224,17 @@ func parseRawLog(out string) []rawCommit {
 	for _, line := range strings.Split(out, "\n") {
 		switch {
 		case strings.HasPrefix(line, "\x01"):
-			f := strings.SplitN(line[1:], "\x00", 4)
-			current = len(f) == 4
+			f := strings.SplitN(line[1:], "\x00", 6)
+			current = len(f) >= 4
 			if !current {
 				continue
 			}
 			date, _ := time.Parse(time.RFC3339, f[3])
-			commits = append(commits, rawCommit{hash: f[0], author: f[1], email: f[2], date: date})
+			c := rawCommit{hash: f[0], author: f[1], email: f[2], date: date}
+			if len(f) == 6 {
+				c.merge, c.subject = len(strings.Fields(f[4])) > 1, f[5]
+			}
+			commits = append(commits, c)
 		case strings.HasPrefix(line, "::"):
 			// A combined diff of a merge (-c, --cc) compares with every
 			// parent at once; a merge shows no change of its own.
@@ -288,7 +316,7 @@ func loadVersion(git Git, root, blob string, id *identity.Resolved, key []byte, 
 // compareVersions fills e with what changed from old to new (either may be
 // nil: the file was created or deleted). Recipients of a file that did not
 // exist on one side are not a change of access, so they are not listed.
-func compareVersions(e *Entry, old, new *version, values bool, t *team.Team) {
+func compareVersions(e *Entry, old, new *version, values bool, name func(string) string) {
 	empty := &version{digests: map[string][sha256.Size]byte{}, values: map[string]string{}}
 	if old == nil {
 		old = empty
@@ -327,7 +355,6 @@ func compareVersions(e *Entry, old, new *version, values bool, t *team.Team) {
 	slices.Sort(e.Added)
 	slices.Sort(e.Changed)
 	slices.Sort(e.Removed)
-	name := func(k string) string { return team.NameOf(k, t) }
 	for _, k := range new.recipients {
 		if !slices.Contains(old.recipients, k) && old != empty {
 			e.RecipientsAdded = append(e.RecipientsAdded, name(k))
@@ -359,4 +386,58 @@ func filterName(e *Entry, name string) bool {
 		}
 	}
 	return len(e.Added)+len(e.Changed)+len(e.Removed) > 0
+}
+
+// memberName names a key by its member now, or by who held it before
+// ("bob (left)"), or shortened.
+func memberName(k string, t *team.Team, former map[string]string) string {
+	if t != nil {
+		if name, ok := t.MemberByRecipient(k); ok {
+			return name
+		}
+	}
+	if name, ok := former[k]; ok {
+		return name + " (left)"
+	}
+	return team.NameOf(k, t)
+}
+
+// FormerMembers maps every key team.yaml ever gave a member, in the
+// history of the repository holding root, to that member's name: the
+// names log shows for people who have left. Unreadable versions are
+// skipped; it is empty outside git.
+func FormerMembers(git Git, root string) map[string]string {
+	names := map[string]string{}
+	out, err := git(root, "log", "--raw", "--no-abbrev", "--no-color", "--format=", "--", store.DirName+"/"+store.TeamFile)
+	if err != nil {
+		return names
+	}
+	seen := map[string]bool{}
+	for _, line := range strings.Split(string(out), "\n") {
+		meta, _, _ := strings.Cut(strings.TrimPrefix(line, ":"), "\t")
+		f := strings.Fields(meta)
+		if !strings.HasPrefix(line, ":") || len(f) < 4 {
+			continue
+		}
+		for _, blob := range f[2:4] {
+			if blob == nullBlob || seen[blob] {
+				continue
+			}
+			seen[blob] = true
+			data, err := git(root, "cat-file", "blob", blob)
+			if err != nil {
+				continue
+			}
+			t, err := team.Parse(data)
+			if err != nil {
+				continue
+			}
+			for _, m := range t.Members {
+				if _, ok := names[m.Recipient]; !ok {
+					names[m.Recipient] = m.Name
+				}
+			}
+		}
+	}
+	return names
 }

@@ -116,7 +116,7 @@ func key(t *testing.T) string {
 }
 
 func TestCompareVersions(t *testing.T) {
-	alice, bob, stranger := key(t), key(t), key(t)
+	alice, bob, stranger, carolKey := key(t), key(t), key(t), key(t)
 	tm := &team.Team{Members: []team.Member{{Name: "alice", Recipient: alice}, {Name: "bob", Recipient: bob}}}
 	base := map[string]string{"KEEP": "same", "CHANGE": "old", "DROP": "gone"}
 	next := map[string]string{"KEEP": "same", "CHANGE": "new", "ADD_B": "b", "ADD_A": "a"}
@@ -137,6 +137,8 @@ func TestCompareVersions(t *testing.T) {
 			want: Entry{RecipientsAdded: []string{"bob"}, RecipientsRemoved: []string{"alice"}}},
 		{name: "a recipient outside the team is a short key", old: ver(base, alice), new: ver(base, alice, stranger), team: tm,
 			want: Entry{RecipientsAdded: []string{identity.Short(stranger)}}},
+		{name: "a member who left is named from team.yaml's history", old: ver(base, alice, carolKey), new: ver(base, alice), team: tm,
+			want: Entry{RecipientsRemoved: []string{"carol (left)"}}},
 		{name: "no team: short keys", old: ver(base, alice, bob), new: ver(base, alice),
 			want: Entry{RecipientsRemoved: []string{identity.Short(bob)}}},
 		{name: "file created: everything added, no access change", old: nil, new: ver(next, alice, bob), team: tm,
@@ -146,7 +148,7 @@ func TestCompareVersions(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := Entry{Added: []string{}, Changed: []string{}, Removed: []string{}}
-			compareVersions(&e, tc.old, tc.new, tc.values, tc.team)
+			compareVersions(&e, tc.old, tc.new, tc.values, func(k string) string { return memberName(k, tc.team, map[string]string{carolKey: "carol"}) })
 			want := tc.want
 			for _, l := range []*[]string{&want.Added, &want.Changed, &want.Removed} {
 				if *l == nil {
