@@ -13,6 +13,10 @@ _envsafe() {
     while IFS= read -r line; do
         cands+=("${line%%$'\t'*}")
     done < <(envsafe __complete bash -- "${words[@]:1:cword}" 2>/dev/null)
+    # --env=pro: bash replaces only what follows the '=', so offer values.
+    if [[ ${COMP_WORDS[COMP_CWORD]} != -* ]]; then
+        cands=("${cands[@]#--*=}")
+    fi
     if [[ ${cands[0]} == ":files" ]]; then
         compopt -o default 2>/dev/null
         COMPREPLY=()

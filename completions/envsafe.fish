@@ -4,7 +4,8 @@ function __envsafe_candidates
     envsafe __complete fish -- $tokens[2..-1] 2>/dev/null
 end
 function __envsafe_wants_files
-    test (__envsafe_candidates)[1] = ":files"
+    set -l cands (__envsafe_candidates)
+    test "$cands[1]" = ":files"
 end
 complete -c envsafe -n __envsafe_wants_files -F
 complete -c envsafe -f -n 'not __envsafe_wants_files' -a '(__envsafe_candidates)'

@@ -43,8 +43,29 @@ func newCompleteCmd(d *Deps, app func() *cli.App) *cli.Command {
 	}
 }
 
+// joinAssignments puts back together a --flag=value that bash split at
+// '=' (a COMP_WORDBREAKS character) when no bash-completion package
+// rejoined it: ["--env", "=", "pro"] is "--env=pro".
+func joinAssignments(words []string) []string {
+	var out []string
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		if w == "=" && len(out) > 0 && strings.HasPrefix(out[len(out)-1], "-") && !strings.Contains(out[len(out)-1], "=") {
+			out[len(out)-1] += "="
+			if i+1 < len(words) {
+				out[len(out)-1] += words[i+1]
+				i++
+			}
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
 // completions works out the candidates for the last of words.
 func completions(ctx context.Context, d *Deps, app *cli.App, words []string) []string {
+	words = joinAssignments(words)
 	partial := words[len(words)-1]
 	var cmd *cli.Command
 	var path []string
@@ -83,9 +104,20 @@ func completions(ctx context.Context, d *Deps, app *cli.App, words []string) []s
 		env = d.getenv(EnvEnv)
 	}
 	var cands []string
+	flagName, _, assigning := strings.Cut(strings.TrimLeft(partial, "-"), "=")
 	switch {
 	case expectValue != "":
 		cands = flagValues(ctx, d, expectValue)
+	case strings.HasPrefix(partial, "-") && assigning:
+		// --env=pro: the values, written as the whole word.
+		if f := findFlag(cmd, flagName); f != nil && flagTakesValue(f) {
+			prefix := partial[:strings.Index(partial, "=")+1]
+			for _, v := range flagValues(ctx, d, f.Names()[0]) {
+				if v != completeFiles {
+					cands = append(cands, prefix+v)
+				}
+			}
+		}
 	case strings.HasPrefix(partial, "-"):
 		cands = flagNames(cmd, app)
 	case cmd == nil || (len(cmd.Subcommands) > 0 && positional == 0):

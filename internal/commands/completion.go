@@ -82,6 +82,10 @@ _envsafe() {
     while IFS= read -r line; do
         cands+=("${line%%$'\t'*}")
     done < <(envsafe __complete bash -- "${words[@]:1:cword}" 2>/dev/null)
+    # --env=pro: bash replaces only what follows the '=', so offer values.
+    if [[ ${COMP_WORDS[COMP_CWORD]} != -* ]]; then
+        cands=("${cands[@]#--*=}")
+    fi
     if [[ ${cands[0]} == ":files" ]]; then
         compopt -o default 2>/dev/null
         COMPREPLY=()
@@ -121,7 +125,8 @@ function __envsafe_candidates
     envsafe __complete fish -- $tokens[2..-1] 2>/dev/null
 end
 function __envsafe_wants_files
-    test (__envsafe_candidates)[1] = ":files"
+    set -l cands (__envsafe_candidates)
+    test "$cands[1]" = ":files"
 end
 complete -c envsafe -n __envsafe_wants_files -F
 complete -c envsafe -f -n 'not __envsafe_wants_files' -a '(__envsafe_candidates)'
