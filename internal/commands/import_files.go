@@ -1,8 +1,10 @@
 package commands
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -78,17 +80,36 @@ func ignoresDotenv(path string) bool {
 	return has(".env*", "/.env*") || (has(".env", "/.env") && has(".env.*", "/.env.*"))
 }
 
+// appendGitignore adds the lines among .env and .env.* that .gitignore
+// lacks, so a .gitignore that already ignores .env does not get it twice.
 func appendGitignore(path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	lines := strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
+	var missing []string
+	for _, want := range []string{".env", ".env.*"} {
+		if !slices.ContainsFunc(lines, func(l string) bool { l = strings.TrimSpace(l); return l == want || l == "/"+want }) {
+			missing = append(missing, want)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.Size() > 0 {
-		if data, err := os.ReadFile(path); err == nil && !strings.HasSuffix(string(data), "\n") {
-			f.WriteString("\n")
-		}
+	var add strings.Builder
+	if len(data) > 0 && !strings.HasSuffix(string(data), "\n") {
+		add.WriteString("\n")
 	}
-	_, err = f.WriteString("# plaintext secrets stay out of git; envsafe keeps them in .envsafe/\n.env\n.env.*\n")
+	add.WriteString("# plaintext secrets stay out of git; envsafe keeps them in .envsafe/\n")
+	for _, line := range missing {
+		add.WriteString(line + "\n")
+	}
+	_, err = f.WriteString(add.String())
 	return err
 }

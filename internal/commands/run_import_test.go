@@ -134,3 +134,18 @@ func TestRunPathTouchesNothingItDoesNotNeed(t *testing.T) {
 		t.Fatalf("exit %d: team.yaml should have been read for the default", code)
 	}
 }
+
+// A .gitignore that already ignores .env gets only .env.*, not .env again.
+func TestImportGitignoreAddsOnlyWhatIsMissing(t *testing.T) {
+	h := newHarness(t)
+	h.must("init")
+	os.WriteFile(filepath.Join(h.deps.Dir, ".env"), []byte("A=1\n"), 0o600)
+	os.WriteFile(filepath.Join(h.deps.Dir, ".gitignore"), []byte(".env\n"), 0o644)
+	h.deps.StdinIsTTY = true
+	h.script.Answers = []string{"y", "n"} // .gitignore: yes; hook: no
+	h.must("import")
+	data, _ := os.ReadFile(filepath.Join(h.deps.Dir, ".gitignore"))
+	if string(data) != ".env\n# plaintext secrets stay out of git; envsafe keeps them in .envsafe/\n.env.*\n" {
+		t.Fatalf(".gitignore = %q", data)
+	}
+}
