@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/envsafe/envsafe/internal/identity"
 	"io"
 	"os"
 	"path/filepath"
@@ -109,8 +110,10 @@ func runScan(ctx context.Context, d *Deps, o scanOpts) error {
 	}
 	r := scanReport{Unchecked: []string{}, NotChecked: []string{}}
 	values := scan.NewValues()
+	var idErr error
 	if s != nil && !o.noValues {
 		vc := collectValues(ctx, d, s, values)
+		idErr = vc.idErr
 		r.Unchecked = append(r.Unchecked, vc.unreadable...)
 		r.NotChecked = append(r.NotChecked, vc.failed...)
 		if len(vc.unreadable) > 0 {
@@ -158,8 +161,12 @@ func runScan(ctx context.Context, d *Deps, o scanOpts) error {
 	}
 	what := map[bool]string{true: "changed file", false: "file"}[o.staged || o.history]
 	if len(r.Findings) == 0 && len(r.NotChecked) > 0 {
-		return hint.With(hint.With(fmt.Errorf("NOT CHECKED: the secret values of %s could not be loaded, so copies of them were not looked for (%s read for credential shapes only)",
-			strings.Join(r.NotChecked, ", "), plural(r.Scanned, what)),
+		err := fmt.Errorf("NOT CHECKED: the secret values of %s could not be loaded, so copies of them were not looked for (%s read for credential shapes only)",
+			strings.Join(r.NotChecked, ", "), plural(r.Scanned, what))
+		if idErr != nil {
+			err = fmt.Errorf("%w: %w", identity.ErrNoIdentity, err) // exit 4, as every command that decrypts
+		}
+		return hint.With(hint.With(err,
 			"make your identity available (unlock the keychain, or set ENVSAFE_IDENTITY_FILE) and run the scan again"),
 			"not a member of this project? `envsafe scan --no-values` looks for credential shapes and .env files only")
 	}

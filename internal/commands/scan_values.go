@@ -17,6 +17,8 @@ type valueCheck struct {
 	// were not (keychain locked, damaged file): scanning without them
 	// would pass a commit it must stop.
 	failed []string
+	// idErr is why no identity was found, when that is why they failed.
+	idErr error
 	// common are secrets too common to search for ("NODE_ENV in production").
 	common []string
 }
@@ -36,7 +38,7 @@ func collectValues(ctx context.Context, d *Deps, s *store.Store, values *scan.Va
 		// No identity, a missing key file, a locked keychain: whether this
 		// person is a member cannot be told, so the scan fails closed.
 		d.warn("secret values not loaded: %v", err)
-		vc.failed = t.EnvNames()
+		vc.failed, vc.idErr = t.EnvNames(), err
 		return vc
 	}
 	for _, env := range t.EnvNames() {

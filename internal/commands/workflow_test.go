@@ -464,7 +464,7 @@ func TestScanOutsideGitAndWithoutIdentity(t *testing.T) {
 	if err := os.Remove(filepath.Join(h.deps.Dir, ".env.local")); err != nil {
 		t.Fatal(err)
 	}
-	if code := h.run("scan"); code != ExitFailure || !strings.Contains(h.stderr.String(), "NOT CHECKED") || strings.Contains(h.stderr.String(), "No secrets found") {
+	if code := h.run("scan"); code != ExitNoIdentity || !strings.Contains(h.stderr.String(), "NOT CHECKED") || strings.Contains(h.stderr.String(), "No secrets found") {
 		t.Fatalf("scan with values not loaded: exit %d, stderr %q", code, h.stderr)
 	}
 }
@@ -614,13 +614,13 @@ func TestScanFailsClosedWithoutAnIdentity(t *testing.T) {
 		"empty variable":   {"ENVSAFE_IDENTITY": ""},
 	} {
 		h.env = env
-		if code := h.run("scan"); code != ExitFailure || !strings.Contains(h.stderr.String(), "NOT CHECKED") {
-			t.Errorf("%s: scan exit %d, stderr %q; want NOT CHECKED and exit 1", name, code, h.stderr)
+		if code := h.run("scan"); code != ExitNoIdentity || !strings.Contains(h.stderr.String(), "NOT CHECKED") {
+			t.Errorf("%s: scan exit %d, stderr %q; want NOT CHECKED and exit 4", name, code, h.stderr)
 		}
 	}
 	h.env = map[string]string{}
 	h.kc.Err = errors.New("no keychain")
-	if code := h.run("scan"); code != ExitFailure || !strings.Contains(h.stderr.String(), "--no-values") {
+	if code := h.run("scan"); code != ExitNoIdentity || !strings.Contains(h.stderr.String(), "--no-values") {
 		t.Errorf("no identity: scan exit %d, stderr %q", code, h.stderr)
 	}
 	if code := h.run("scan", "--no-values"); code != 0 || !strings.Contains(h.stderr.String(), "No secrets found") {
