@@ -2,6 +2,8 @@ package store
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 
@@ -71,7 +73,7 @@ func OpenFile(data []byte, env string, id *crypt.Identity, sg *Signed, readers f
 		return nil, nil, fmt.Errorf("%w: %w", ErrIntegrity, err)
 	}
 	if sg != nil {
-		if err := sg.verify(p.Environment, p, plain); err != nil {
+		if err := sg.verifyFile(p.Environment, p, plain, fileID(data, id)); err != nil {
 			clear(plain)
 			return nil, nil, err
 		}
@@ -171,4 +173,14 @@ func pluginKeys(t *team.Team) int {
 		}
 	}
 	return n
+}
+
+// fileID names an environment file's exact bytes as opened by one key: the
+// same file and key always decrypt to the same payload.
+func fileID(data []byte, id *crypt.Identity) string {
+	h := sha256.New()
+	h.Write([]byte(id.Public()))
+	h.Write([]byte{0})
+	h.Write(data)
+	return hex.EncodeToString(h.Sum(nil))
 }

@@ -136,7 +136,8 @@ func (s *Store) LoadSignedFrom(data []byte, from string, pin trust.Pin, states S
 	if err != nil {
 		return nil, err
 	}
-	v, err := trust.Verify(data, pin, st)
+	known := states.sigsChecked(pin.Project)
+	v, err := trust.VerifyKnown(data, pin, st, known)
 	if errors.Is(err, trust.ErrRollback) {
 		return nil, hint.With(fmt.Errorf("%s: %w: %w", rel, ErrIntegrity, err),
 			"this checkout's signed roster is older than one this machine already used: merge the branch that has the newer one (`git merge main`), which envsafe's merge drivers allow")
@@ -154,6 +155,9 @@ func (s *Store) LoadSignedFrom(data []byte, from string, pin trust.Pin, states S
 			return nil, err
 		}
 	}
+	if h := trust.SigsHash(data); h != known {
+		states.recordSigsChecked(pin.Project, h)
+	}
 	sg := &Signed{V: v, state: st, states: states, raw: data, id: id}
 	for _, m := range v.Roster.Team.Members {
 		if m.Recipient == id.Public() {
@@ -169,6 +173,13 @@ func (s *Store) LoadSignedFrom(data []byte, from string, pin trust.Pin, states S
 // unsigned payload is accepted only for an environment the roster lists as
 // still unsigned (migration).
 func (sg *Signed) verify(env string, p *payload.Payload, plain []byte) error {
+	return sg.verifyFile(env, p, plain, "")
+}
+
+// verifyFile is verify for a payload decrypted from a file whose identity,
+// fileID, names its exact ciphertext and the key that opened it (fileID);
+// "" keeps no record.
+func (sg *Signed) verifyFile(env string, p *payload.Payload, plain []byte, fileID string) error {
 	if p.Sig == nil {
 		if seen := sg.state.Envs[env].Seq; seen > 0 {
 			// Still listed as allowed unsigned, but this machine has used
@@ -181,6 +192,18 @@ func (sg *Signed) verify(env string, p *payload.Payload, plain []byte) error {
 			}
 		}
 		return fmt.Errorf("%w: not signed, and the signed roster does not allow an unsigned %s", ErrIntegrity, trust.QuoteName(env))
+	}
+	// The same file, opened with the same key, as one this machine verified
+	// before decrypts to the same bytes: the signature and canonical form
+	// are what they were then; who may write env, floors and rollback are
+	// checked again against today's roster. (The record names ciphertext,
+	// never the plaintext, whose hash would let low-entropy values be
+	// guessed.)
+	if fileID != "" && fileID == sg.states.envChecked(sg.V.Project, env) {
+		if err := trust.VerifyEnvKnown(sg.V, sg.state, env, *p.Sig); err != nil {
+			return fmt.Errorf("%w: %w", ErrIntegrity, err)
+		}
+		return nil
 	}
 	body, err := p.SigningBody()
 	if err != nil {
@@ -195,6 +218,9 @@ func (sg *Signed) verify(env string, p *payload.Payload, plain []byte) error {
 	}
 	if err := trust.VerifyEnv(sg.V, sg.state, env, *p.Sig, body); err != nil {
 		return fmt.Errorf("%w: %w", ErrIntegrity, err)
+	}
+	if fileID != "" {
+		sg.states.recordEnvChecked(sg.V.Project, env, fileID)
 	}
 	return nil
 }
@@ -302,6 +328,48 @@ func (d StateDir) Load(project string) (trust.State, error) {
 		return trust.State{}, fmt.Errorf("reading trust state: %w", err)
 	}
 	return trust.DecodeState(data)
+}
+
+// sigsChecked returns the hash of the team.sig whose every signature this
+// machine checked last, or "": a signed run then skips repeating the
+// Ed25519 checks of the same bytes (trust.VerifyKnown). It lives beside the
+// pins, which an attacker who could write it could replace anyway.
+func (d StateDir) sigsChecked(project string) string {
+	if d == "" {
+		return ""
+	}
+	data, err := os.ReadFile(filepath.Join(string(d), project+".sigs-checked"))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(data))
+}
+
+// recordSigsChecked notes that every signature of the team.sig with hash h
+// verified. A failure to write only costs the next run the checks again.
+func (d StateDir) recordSigsChecked(project, h string) {
+	if d != "" && os.MkdirAll(string(d), 0o700) == nil {
+		_ = atomicfile.Write(filepath.Join(string(d), project+".sigs-checked"), []byte(h+"\n"), 0o600)
+	}
+}
+
+// envChecked returns the hash of the last payload of env whose signature
+// and form this machine verified, or "" (see sigsChecked).
+func (d StateDir) envChecked(project, env string) string {
+	if d == "" {
+		return ""
+	}
+	data, err := os.ReadFile(filepath.Join(string(d), project+".env."+env+".checked"))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(data))
+}
+
+func (d StateDir) recordEnvChecked(project, env, h string) {
+	if d != "" && os.MkdirAll(string(d), 0o700) == nil {
+		_ = atomicfile.Write(filepath.Join(string(d), project+".env."+env+".checked"), []byte(h+"\n"), 0o600)
+	}
 }
 
 // Raise merges st into what is recorded for project and returns the result.

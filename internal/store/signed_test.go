@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -256,5 +257,32 @@ func TestSignedPayloadMustBeCanonical(t *testing.T) {
 		if _, _, err := OpenFile(forged, "production", sp.alice.id, sg, nil); !errors.Is(err, ErrIntegrity) {
 			t.Errorf("%s: OpenFile = %v, want an integrity failure", name, err)
 		}
+	}
+}
+
+// A machine records the team.sig whose signatures it checked, so the next
+// command skips repeating them; a changed team.sig is checked in full (a
+// forged roster with the old signatures is refused).
+func TestCheckedSignaturesAreRecordedPerTeamSig(t *testing.T) {
+	sp := newSignedProject(t, "development")
+	states := StateDir(t.TempDir())
+	if _, err := sp.as(t, sp.alice, states).Read("development", sp.alice.id); err != nil {
+		t.Fatal(err)
+	}
+	if got := states.sigsChecked(sp.pin.Project); got != trust.SigsHash(sp.teamSig) {
+		t.Fatalf("recorded %q, want the hash of team.sig", got)
+	}
+	if fi, err := os.Stat(filepath.Join(string(states), sp.pin.Project+".sigs-checked")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("record: %v %v", fi, err)
+	}
+	forged := bytes.Replace(sp.teamSig, []byte(`"name":"bob"`), []byte(`"name":"eve"`), 1)
+	if bytes.Equal(forged, sp.teamSig) {
+		t.Fatal("test did not change team.sig")
+	}
+	if err := os.WriteFile(filepath.Join(sp.root, DirName, TeamSigFile), forged, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sp.as(t, sp.alice, states).Read("development", sp.alice.id); !errors.Is(err, ErrIntegrity) {
+		t.Fatalf("a changed team.sig after a recorded check read as %v, want refused", err)
 	}
 }

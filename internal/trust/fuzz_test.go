@@ -2,6 +2,7 @@ package trust
 
 import (
 	"bytes"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -121,4 +122,81 @@ func FuzzDecodeState(f *testing.F) {
 			t.Fatalf("round trip: %+v -> %s -> %+v, %v", s, enc, back, err)
 		}
 	})
+}
+
+// strictLine reads one team.sig line the way Parse does without the fast
+// reader: encoding/json, unknown fields refused, the line and its body in
+// the form Encode writes.
+func strictLine(line []byte) (*LogLine, *RosterLine, bool) {
+	var raw rawLine
+	if decodeStrict(line, &raw) != nil {
+		return nil, nil, false
+	}
+	switch {
+	case raw.Log != nil && raw.Roster == nil:
+		if !bytes.Equal(line, encodeLine("log", raw.Log, raw.Sigs)) {
+			return nil, nil, false
+		}
+		l := &LogLine{Body: raw.Log, Sigs: raw.Sigs}
+		return l, nil, decodeBody(raw.Log, &l.Entry) == nil
+	case raw.Roster != nil && raw.Log == nil:
+		if !bytes.Equal(line, encodeLine("roster", raw.Roster, raw.Sigs)) {
+			return nil, nil, false
+		}
+		r := &RosterLine{Body: raw.Roster, Sigs: raw.Sigs}
+		return nil, r, decodeBody(raw.Roster, &r.Roster) == nil
+	}
+	return nil, nil, false
+}
+
+// FuzzCanonMatchesStrict: whatever the fast canonical reader accepts, the
+// strict encoding/json path accepts too, with the same content, for
+// team.sig lines and state files alike.
+func FuzzCanonMatchesStrict(f *testing.F) {
+	for _, seed := range teamSigSeeds(f) {
+		for _, line := range bytes.Split(bytes.TrimSuffix(seed, []byte("\n")), []byte("\n")) {
+			f.Add(line)
+		}
+	}
+	f.Add([]byte(`{"checkpoint":{"index":2,"hash":"70d9be90791227c1b509a571858de630288771913d1265b3d7445517c23c736d"},"roster_version":3,"envs":{"production":{"seq":43}}}` + "\n"))
+	f.Add([]byte(`{"checkpoint":{"index":0,"hash":""},"roster_version":0,"envs":{}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if log, roster, ok := canonLine(data); ok {
+			slog, sroster, sok := strictLine(data)
+			if !sok {
+				t.Fatalf("fast reader accepts a line the strict path refuses: %q", data)
+			}
+			if !reflect.DeepEqual(log, slog) || !reflect.DeepEqual(roster, sroster) {
+				t.Fatalf("readers disagree on %q:\n fast %+v %+v\n strict %+v %+v", data, log, roster, slog, sroster)
+			}
+		}
+		if s, ok := canonState(data); ok {
+			var strict State
+			if err := decodeStrict(data, &strict); err != nil {
+				t.Fatalf("fast reader accepts a state the strict path refuses (%v): %q", err, data)
+			}
+			if !reflect.DeepEqual(s, strict) {
+				t.Fatalf("readers disagree on %q:\n fast %+v\n strict %+v", data, s, strict)
+			}
+		}
+	})
+}
+
+// The fast reader takes every line Encode writes (else a signed run pays
+// for encoding/json after all).
+func TestCanonReadsWhatEncodeWrites(t *testing.T) {
+	data := newHistory(t).current.bytes()
+	for i, line := range bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n")) {
+		if _, _, ok := canonLine(line); !ok {
+			t.Errorf("line %d not read by the fast reader: %s", i+1, line)
+		}
+	}
+	st := State{Checkpoint: Checkpoint{Index: 2, Hash: strings.Repeat("ab", 32)}, RosterVersion: 3, Envs: map[string]EnvState{"production": {Seq: 43}}}
+	enc, err := st.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := canonState(enc); !ok || !reflect.DeepEqual(got, st) {
+		t.Fatalf("state %s: fast reader %v %+v", enc, ok, got)
+	}
 }

@@ -36,9 +36,11 @@ func DecodeState(data []byte) (State, error) {
 	if len(data) > maxStateSize {
 		return State{}, malformed("trust state is larger than %d bytes", maxStateSize)
 	}
-	var s State
-	if err := decodeStrict(data, &s); err != nil {
-		return State{}, malformed("trust state: %v", err)
+	s, ok := canonState(data)
+	if !ok {
+		if err := decodeStrict(data, &s); err != nil {
+			return State{}, malformed("trust state: %v", err)
+		}
 	}
 	if err := s.check(); err != nil {
 		return State{}, err

@@ -186,6 +186,14 @@ func Parse(data []byte) (*File, error) {
 	for i, line := range lines {
 		line = bytes.TrimSuffix(line, []byte{'\r'})
 		lineNo := i + 1
+		if log, roster, ok := canonLine(line); ok {
+			// The canonical form read without encoding/json; the checks
+			// that follow are the same as on the strict path below.
+			if err := f.addLine(log, roster, i, len(lines)); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		var raw rawLine
 		if err := decodeStrict(line, &raw); err != nil {
 			return nil, malformed("team.sig line %d: %v", lineNo, err)
@@ -236,6 +244,43 @@ func Parse(data []byte) (*File, error) {
 		}
 	}
 	return f, nil
+}
+
+// addLine checks a line read in canonical form where it stands (log lines
+// first, the roster last) and adds it, as the strict path does.
+func (f *File) addLine(log *LogLine, roster *RosterLine, i, n int) error {
+	lineNo := i + 1
+	if log != nil {
+		if len(log.Sigs) > maxSigs {
+			return malformed("team.sig line %d: more than %d signatures", lineNo, maxSigs)
+		}
+		if i == n-1 {
+			return malformed("team.sig has no roster line after the admin log")
+		}
+		prev := ""
+		if i > 0 {
+			prev = f.Log[i-1].Hash()
+		}
+		if _, err := checkEntry(&log.Entry, i, prev); err != nil {
+			return fmt.Errorf("team.sig line %d: %w", lineNo, err)
+		}
+		f.Log = append(f.Log, *log)
+		return nil
+	}
+	if len(roster.Sigs) > maxSigs {
+		return malformed("team.sig line %d: more than %d signatures", lineNo, maxSigs)
+	}
+	if i != n-1 {
+		return malformed("team.sig line %d: the roster line must be the last and only one", lineNo)
+	}
+	if i == 0 {
+		return malformed("team.sig has a roster but no admin log")
+	}
+	if err := checkRoster(&roster.Roster); err != nil {
+		return fmt.Errorf("team.sig line %d: %w", lineNo, err)
+	}
+	f.Roster = *roster
+	return nil
 }
 
 // decodeStrict decodes exactly one JSON value, refusing unknown fields and
