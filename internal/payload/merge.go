@@ -60,14 +60,20 @@ func Merge(base, ours, theirs *Payload) (*Payload, []string) {
 			}
 		}
 	}
-	// A rotate mark stays while the merged value is still the one its side
-	// marked: a branch that set a new value has rotated it.
+	// A rotate mark stays unless the other branch rotated the secret: set
+	// a new value after the mark, which it can only have done if the mark
+	// was already there when it branched (the base has it). A branch from
+	// before the mark (a teammate's, or the removed member's own) holds
+	// values written while the removed member could still read them.
 	for _, p := range []*Payload{ours, theirs} {
 		for name, why := range p.Rotate {
-			if sec, ok := out.Secrets[name]; ok && sec.Value == p.Secrets[name].Value {
-				if _, kept := out.Rotate[name]; !kept {
-					out.MarkToRotate([]string{name}, why)
-				}
+			sec, ok := out.Secrets[name]
+			if !ok {
+				continue
+			}
+			_, markedAtBase := base.Rotate[name]
+			if sec.Value == p.Secrets[name].Value || !markedAtBase {
+				out.MarkToRotate([]string{name}, why)
 			}
 		}
 	}

@@ -275,3 +275,25 @@ func TestRotateMarks(t *testing.T) {
 		t.Fatal("a mark with control characters was written")
 	}
 }
+
+// A branch from before the mark (its values written while the removed
+// member could still read them) does not clear the mark by merging in a
+// new value: attack review, a teammate's or the removed member's own
+// pre-removal branch.
+func TestRotateMarkSurvivesAMergeFromBeforeTheMark(t *testing.T) {
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	base := New("development")
+	base.Set("S", "before", now)
+	ours := New("development")
+	ours.Set("S", "before", now)
+	ours.MarkToRotate([]string{"S"}, "bob removed 2026-12-01")
+	theirs := New("development")
+	theirs.Set("S", "set-on-an-old-branch", now.Add(time.Hour))
+	merged, _ := Merge(base, ours, theirs)
+	if got := merged.ToRotate(); !slices.Equal(got, []string{"S"}) {
+		t.Fatalf("to rotate after merging a pre-removal branch: %v", got)
+	}
+	if v, _ := merged.Lookup("S"); v != "set-on-an-old-branch" {
+		t.Fatalf("merged value %q", v)
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/envsafe/envsafe/internal/atomicfile"
 	"github.com/envsafe/envsafe/internal/crypt"
@@ -105,6 +107,7 @@ func (s *Store) ChangeAccess(ctx context.Context, id *crypt.Identity, a Access) 
 			return nil, nil, err
 		}
 	}
+	markLostReaders(payloads, changes)
 	if a.Change != nil {
 		if err := atomicfile.Write(filepath.Join(s.Dir(), TeamFile), data, 0o644); err != nil {
 			return nil, nil, err
@@ -175,4 +178,33 @@ func DriftOf(t *team.Team, env string, p *payload.Payload) Drift {
 		}
 	}
 	return d
+}
+
+// markLostReaders marks every secret of an environment that someone can no
+// longer read (removed, or their key replaced) "to rotate": git history
+// still holds the old file, encrypted to them. However the change came
+// (member rm, or a team.yaml edit applied by sync), the marks are the same.
+func markLostReaders(payloads []*payload.Payload, changes []RecipientChange) {
+	for i, c := range changes {
+		if payloads[i] == nil || len(c.Lost)+len(c.KeyChanged) == 0 {
+			continue
+		}
+		var who []string
+		for _, n := range c.Lost {
+			if team.ValidateMemberName(n) != nil {
+				n = crypt.Short(n) // a key no name in team.yaml holds any more
+			}
+			who = append(who, n)
+		}
+		for _, n := range c.KeyChanged {
+			who = append(who, n+"'s old key")
+		}
+		why := strings.Join(who, ", ")
+		if suffix := " lost access " + time.Now().UTC().Format("2006-01-02"); len(why)+len(suffix) > payload.MaxMarkLen {
+			why = why[:payload.MaxMarkLen-len(suffix)-3] + "..." + suffix
+		} else {
+			why += suffix
+		}
+		payloads[i].MarkToRotate(payloads[i].Names(), why)
+	}
 }

@@ -227,6 +227,7 @@ func (s *Store) changeSigned(sg *Signed, t *team.Team, id *crypt.Identity, a Acc
 			return nil, nil, err
 		}
 	}
+	markLostReaders(payloads, changes)
 	files := make([][]byte, len(envs))
 	for i, env := range envs {
 		if fresh[i] && next.V.CheckWriter(env, next.me) != nil {
