@@ -69,8 +69,8 @@ func TestIsDotenvFile(t *testing.T) {
 		}
 	}
 	for p, want := range map[string]bool{
-		".envsafe/production.age": true, "sub/.envsafe/staging.age": true, ".envsafe/team.yaml": true,
-		".envsafe/.lock": true, ".envsafe/.production.age.tmp-123": true,
+		".envsafe/team.sig": true, ".envsafe/.lock": true, ".envsafe/.production.age.tmp-123": true,
+		".envsafe/production.age": false, ".envsafe/team.yaml": false, ".envsafe/scanignore": false,
 		".envsafe/.env": false, "sub/.envsafe/readme.md": false, ".envsafe.bak/x.age": false, ".envsafe/deep/x.age": false,
 	} {
 		if IsEnvsafeFile(p) != want {

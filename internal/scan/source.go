@@ -69,11 +69,12 @@ func (src Source) skip(p string) bool {
 	return IsEnvsafeFile(p) || src.ignored(p)
 }
 
-// ignored reports a path Skip leaves out. A plaintext .env file is never
-// left out: a committed scanignore holding "*" must not turn off the one
-// check that matters most.
+// ignored reports a path Skip leaves out. A plaintext .env file and what is
+// in an .envsafe folder are never left out: a committed scanignore holding
+// "*" must not turn off the one check that matters most, nor hide
+// plaintext saved as an environment file.
 func (src Source) ignored(p string) bool {
-	return src.Skip != nil && !IsDotenvFile(p) && src.Skip(p)
+	return src.Skip != nil && !IsDotenvFile(p) && path.Base(path.Dir(p)) != envsafeDir && src.Skip(p)
 }
 
 // Result is what one scan found.
@@ -244,7 +245,11 @@ func (s *Scanner) scanFiles(src Source, files []string, r *Result) {
 				if err != nil || IsBinary(data) {
 					continue
 				}
-				found := s.Scan(Text{Path: p, Data: data})
+				t := Text{Path: p, Data: data}
+				if IsEnvironmentFile(p) {
+					t = withoutArmor(t)
+				}
+				found := s.Scan(t)
 				mu.Lock()
 				r.Scanned++
 				r.Findings = append(r.Findings, found...)
@@ -314,6 +319,9 @@ func (s *Scanner) diff(src Source, history bool) (Result, error) {
 			if IsEnvsafeFile(c.Path) {
 				return nil
 			}
+			if IsEnvironmentFile(c.Path) {
+				c.Text = withoutArmor(c.Text)
+			}
 			c.Path = relativeTo(prefix, c.Path)
 			if src.ignored(c.Path) && !c.Deleted {
 				r.noteIgnored(c.Path)
@@ -379,7 +387,9 @@ func gitPathspecs(paths []string) []string {
 	for _, p := range paths {
 		args = append(args, ":(literal)"+p)
 	}
-	for _, own := range []string{"*.age", "team.yaml", "team.sig", ".gitignore", "scanignore"} {
+	// Only what IsEnvsafeFile leaves out; environment files are read
+	// without their armor, team.yaml and scanignore like any file.
+	for _, own := range []string{"team.sig", ".gitignore"} {
 		args = append(args, ":(exclude,glob)**/"+envsafeDir+"/"+own)
 	}
 	return args

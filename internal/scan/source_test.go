@@ -58,8 +58,8 @@ func TestWorkTreeWalksAFolderOutsideGit(t *testing.T) {
 		".env":                  "K=" + secret + "\n",
 		".env.example":          "K=changeme\n",
 		".git/config":           secret + "\n", // git's own folder is not the project
-		".envsafe/x.age":        secret + "\n",
-		"sub/.envsafe/y.age":    secret + "\n",
+		".envsafe/x.age":        "-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n",
+		"sub/.envsafe/y.age":    "-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n",
 		"fixtures/f.txt":        secret + "\n",
 		"big.txt":               secret + strings.Repeat("x", 100) + "\n",
 		"abig.txt":              secret + strings.Repeat("x", 100) + "\n",
@@ -95,10 +95,11 @@ func TestWorkTreeWalksAFolderOutsideGit(t *testing.T) {
 	if !reflect.DeepEqual(r.Ignored, []string{"fixtures/f.txt"}) {
 		t.Errorf("ignored: %q, want what Skip left out", r.Ignored)
 	}
-	// Read: .env, .env.example, a/deep/c.txt, b.txt, allowed.txt and the
-	// .env under fixtures/; not the binary, the big, the skipped or the linked.
-	if r.Scanned != 6 {
-		t.Errorf("scanned %d files, want 6", r.Scanned)
+	// Read: .env, .env.example, a/deep/c.txt, b.txt, allowed.txt, the two
+	// environment files (as nothing but armor) and the .env under
+	// fixtures/; not the binary, the big, the skipped or the linked.
+	if r.Scanned != 8 {
+		t.Errorf("scanned %d files, want 8", r.Scanned)
 	}
 	if r.Files() != 4 {
 		t.Errorf("files with findings: %d, want 4", r.Files())
@@ -201,7 +202,7 @@ func TestWorkTreeInGitReadsListedAndNamedFiles(t *testing.T) {
 		".env.local":  "K=1\n", // ignored by git, named below: read, not a dotenv finding
 		"gone.txt":    "",
 		// named, but never read: ciphertext is no finding
-		".envsafe/production.age": secret,
+		".envsafe/production.age": armoredAge,
 	})
 	os.Remove(filepath.Join(root, "gone.txt")) // still in the index
 	g := &fakeGit{output: map[string]string{"ls-files": "a.txt\x00.env\x00a.txt\x00gone.txt\x00"}}
@@ -217,10 +218,10 @@ func TestWorkTreeInGitReadsListedAndNamedFiles(t *testing.T) {
 	if got := lines(r.Findings); !reflect.DeepEqual(got, want) {
 		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if r.Scanned != 4 { // a.txt once, .env, ignored.txt, .env.local
-		t.Errorf("scanned %d, want 4", r.Scanned)
+	if r.Scanned != 5 { // a.txt once, .env, ignored.txt, .env.local, production.age (armor only)
+		t.Errorf("scanned %d, want 5", r.Scanned)
 	}
-	wantCall := root + ": -c core.quotePath=false ls-files -z --cached --others --exclude-standard -- :(literal)a.txt :(literal).env :(literal)ignored.txt :(literal).env.local :(literal).envsafe/production.age :(exclude,glob)**/.envsafe/*.age :(exclude,glob)**/.envsafe/team.yaml :(exclude,glob)**/.envsafe/team.sig :(exclude,glob)**/.envsafe/.gitignore :(exclude,glob)**/.envsafe/scanignore"
+	wantCall := root + ": -c core.quotePath=false ls-files -z --cached --others --exclude-standard -- :(literal)a.txt :(literal).env :(literal)ignored.txt :(literal).env.local :(literal).envsafe/production.age :(exclude,glob)**/.envsafe/team.sig :(exclude,glob)**/.envsafe/.gitignore"
 	if !reflect.DeepEqual(g.calls, []string{wantCall}) {
 		t.Errorf("git calls %q", g.calls)
 	}
@@ -279,17 +280,19 @@ func TestStagedReadsTheWholeRepositoryFromTheDiff(t *testing.T) {
 		"../../web/conf.js:2: envsafe-secret: the value of K in development",
 		".env: dotenv-file: plaintext .env file staged for commit",
 		valueAt(".env", 1),
+		// Plaintext under an environment file's name: not armor, so found.
+		valueAt(".envsafe/production.age", 1),
 		valueAt("app.txt", 21),
 	}
 	if got := lines(r.Findings); !reflect.DeepEqual(got, want) {
 		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if r.Scanned != 3 { // conf.js, .env, app.txt: not .envsafe, the deleted or the skipped
-		t.Errorf("scanned %d, want 3", r.Scanned)
+	if r.Scanned != 4 { // conf.js, .env, production.age, app.txt: not the deleted or the skipped
+		t.Errorf("scanned %d, want 4", r.Scanned)
 	}
 	wantCalls := []string{
 		"/top/svc/api: rev-parse --show-toplevel --show-prefix",
-		"/top: -c core.quotePath=false diff --cached -U0 --no-color --no-ext-diff --no-textconv --no-renames --src-prefix=a/ --dst-prefix=b/ -- . :(exclude,glob)**/.envsafe/*.age :(exclude,glob)**/.envsafe/team.yaml :(exclude,glob)**/.envsafe/team.sig :(exclude,glob)**/.envsafe/.gitignore :(exclude,glob)**/.envsafe/scanignore",
+		"/top: -c core.quotePath=false diff --cached -U0 --no-color --no-ext-diff --no-textconv --no-renames --src-prefix=a/ --dst-prefix=b/ -- . :(exclude,glob)**/.envsafe/team.sig :(exclude,glob)**/.envsafe/.gitignore",
 		"/top: cat-file blob :svc/api/.env",
 	}
 	if !reflect.DeepEqual(g.calls, wantCalls) {
@@ -323,7 +326,7 @@ func TestHistoryReportsEachCommitInCommitOrder(t *testing.T) {
 		t.Errorf("files %d scanned %d, want 4 and 4", r.Files(), r.Scanned)
 	}
 	if c := g.calls[1]; !strings.HasPrefix(c, "/top: -c core.quotePath=false log -p --all --no-show-signature --format="+CommitFormat+" -U0 ") ||
-		!strings.HasSuffix(c, " -- :(literal)src dir :(literal)* :(exclude,glob)**/.envsafe/*.age :(exclude,glob)**/.envsafe/team.yaml :(exclude,glob)**/.envsafe/team.sig :(exclude,glob)**/.envsafe/.gitignore :(exclude,glob)**/.envsafe/scanignore") {
+		!strings.HasSuffix(c, " -- :(literal)src dir :(literal)* :(exclude,glob)**/.envsafe/team.sig :(exclude,glob)**/.envsafe/.gitignore") {
 		t.Errorf("git call %q", c)
 	}
 }
@@ -415,8 +418,9 @@ func TestFindingStringQuotesHostileNames(t *testing.T) {
 	}
 }
 
-// Only ciphertext in an .envsafe folder is left out: a plaintext .env or a
-// note with a secret put there is found like anywhere else.
+// Only ciphertext in an .envsafe folder is left out: a plaintext .env, a
+// note, or plaintext saved under an environment file's name is found like
+// anywhere else.
 func TestPlaintextInsideEnvsafeFolderIsScanned(t *testing.T) {
 	root := writeTree(t, map[string]string{
 		".envsafe/.env":           "K=" + secret + "\n",
@@ -430,6 +434,7 @@ func TestPlaintextInsideEnvsafeFolderIsScanned(t *testing.T) {
 	want := []string{
 		".envsafe/.env: dotenv-file: plaintext .env file",
 		valueAt(".envsafe/.env", 1),
+		valueAt(".envsafe/production.age", 1),
 		valueAt("sub/.envsafe/readme.md", 1),
 	}
 	if got := lines(r.Findings); !reflect.DeepEqual(got, want) {
@@ -452,3 +457,10 @@ func TestWorkTreeNamesDotenvxKeysLeftOver(t *testing.T) {
 		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// armoredAge is what an environment file holds: age's armor, which the
+// scan reads as nothing.
+const armoredAge = "-----BEGIN AGE ENCRYPTED FILE-----\n" +
+	"YWdlLWVuY3J5cHRpb24ub3JnL3YxCi0+IFgyNTUxOSBCL3FJcTV2U0Z0eWNwWUtS\n" +
+	"TWZqK2ZvPQ==\n" +
+	"-----END AGE ENCRYPTED FILE-----\n"
