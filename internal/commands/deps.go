@@ -64,6 +64,9 @@ type Deps struct {
 	// TrustStates is the folder where this machine records what it
 	// verified of signed projects (pins, sequence numbers).
 	TrustStates string
+	// PersonalStates is the folder, in the user's state folder, where
+	// personal overrides are kept (store.Store.PersonalDir); "" for none.
+	PersonalStates string
 	// PluginTTY lets a hardware key's age plugin ask (a PIN) on the
 	// controlling terminal, /dev/tty, never stdin or stdout. main sets it;
 	// tests leave it off, so no test can wait on a developer's terminal.
@@ -114,6 +117,7 @@ func (d *Deps) project(sc auditScope) (*store.Store, error) {
 	}
 	s.LoadTrust = d.loadTrust
 	s.Pinned = d.pinned
+	s.PersonalDir = d.PersonalStates
 	return s, nil
 }
 
