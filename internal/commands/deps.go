@@ -109,6 +109,26 @@ func (d *Deps) project(sc auditScope) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	d.wire(s, sc)
+	return s, nil
+}
+
+// projects finds every project of the git repository d.Dir is in (a
+// monorepo), or outside one the project d.Dir is in.
+func (d *Deps) projects(sc auditScope) ([]*store.Store, error) {
+	all, err := store.FindAll(d.Dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range all {
+		d.wire(s, sc)
+	}
+	return all, nil
+}
+
+// wire gives a store this machine's hooks: the audit log, git, trust
+// state and the personal overrides folder.
+func (d *Deps) wire(s *store.Store, sc auditScope) {
 	if d.Audit != nil {
 		s.OnDecrypt = func(env string, p *payload.Payload) { d.auditDecrypt(s.Root(), env, p, sc) }
 	}
@@ -118,7 +138,6 @@ func (d *Deps) project(sc auditScope) (*store.Store, error) {
 	s.LoadTrust = d.loadTrust
 	s.Pinned = d.pinned
 	s.PersonalDir = d.PersonalStates
-	return s, nil
 }
 
 func (d *Deps) identity(ctx context.Context) (*identity.Resolved, error) {

@@ -23,6 +23,27 @@ type valueCheck struct {
 	common []string
 }
 
+// add merges what one project's check found, its environments named
+// "PROJECT: ENV" when label is not empty (a monorepo).
+func (vc *valueCheck) add(o valueCheck, label string) {
+	name := func(names []string) []string {
+		if label == "" {
+			return names
+		}
+		out := make([]string, len(names))
+		for i, n := range names {
+			out[i] = label + ": " + n
+		}
+		return out
+	}
+	vc.unreadable = append(vc.unreadable, name(o.unreadable)...)
+	vc.failed = append(vc.failed, name(o.failed)...)
+	vc.common = append(vc.common, name(o.common)...)
+	if vc.idErr == nil {
+		vc.idErr = o.idErr
+	}
+}
+
 // collectValues decrypts every environment it can and keeps only keyed
 // hashes of the values that look secret.
 func collectValues(ctx context.Context, d *Deps, s *store.Store, values *scan.Values) valueCheck {
