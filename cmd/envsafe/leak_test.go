@@ -370,7 +370,13 @@ esac`)
 	run(0, "member", "add", "bob", bobKey, "-e", "development", "--yes")
 	run(anyFailure, "member", "add", "eve", "age1notakey", "--yes")
 	run(0, "member", "rm", "bob", "--yes")
+	run(0, "member", "add", "bob", bobKey, "-e", "development", "--all-projects", "--yes")
+	run(2, "member", "add", "bob", bobKey, "--all-projects", "--yes") // no -e
+	run(0, "member", "rm", "bob", "--yes")
 	run(anyFailure, "member", "rm", "nobody", "--yes")
+	// -C, git's global option (the = form keeps commandPath simple).
+	outside(0, "-C="+lt.root, "ls")
+	run(2, "-C=no-such-folder", "ls")
 	run(0, "sync")
 	run(0, "rekey")
 	run(anyFailure, "rekey", "-e", "nosuch")

@@ -124,7 +124,7 @@ func runScan(ctx context.Context, d *Deps, o scanOpts) error {
 			if len(projects) > 1 {
 				label = projectLabel(p)
 			}
-			vc.add(collectValues(ctx, d, p, values), label)
+			vc.add(collectValues(ctx, d, p, values, label))
 		}
 		idErr = vc.idErr
 		r.Unchecked = append(r.Unchecked, vc.unreadable...)

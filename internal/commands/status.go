@@ -104,6 +104,7 @@ func runStatus(ctx context.Context, d *Deps, asJSON bool) error {
 	kc := keychainStatus(ctx, d)
 	id, idErr := d.identity(ctx)
 	var reports []statusReport
+	err = nil
 	for _, s := range stores {
 		r, err := projectStatus(s, kc, id, idErr)
 		if err != nil {
