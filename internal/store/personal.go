@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/envsafe/envsafe/internal/atomicfile"
@@ -96,8 +97,27 @@ func (s *Store) PersonalPath(env string, id *crypt.Identity) (string, error) {
 // project, environment and key, or not signed by this key is refused
 // (ErrIntegrity), never ignored: the user expects their values.
 func (s *Store) ReadPersonal(env string, id *crypt.Identity) (*payload.Payload, error) {
+	if err := s.checkPersonalEnv(env); err != nil {
+		return nil, err
+	}
 	p, _, err := s.readPersonal(env, id)
 	return p, err
+}
+
+// checkPersonalEnv refuses overrides of an environment the project does
+// not have.
+func (s *Store) checkPersonalEnv(env string) error {
+	if err := team.ValidateEnvName(env); err != nil {
+		return err
+	}
+	t, err := s.Team()
+	if err != nil {
+		return err
+	}
+	if _, ok := t.Env(env); !ok {
+		return hint.With(fmt.Errorf("%w %q", ErrNoEnvironment, env), "personal overrides apply over an environment of this project: "+strings.Join(t.EnvNames(), ", "))
+	}
+	return nil
 }
 
 func (s *Store) readPersonal(env string, id *crypt.Identity) (*payload.Payload, []byte, error) {
@@ -112,7 +132,9 @@ func (s *Store) readPersonal(env string, id *crypt.Identity) (*payload.Payload, 
 		return nil, nil, err
 	}
 	fi, err := os.Lstat(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		// No folder (or a file where the state folder should be, which
+		// the audit log warns about): nothing can have been stored.
 		return payload.New(env), nil, nil
 	}
 	if err != nil {
@@ -179,12 +201,8 @@ func personalCannotSign(err error) error {
 // alone. env must be an environment of the project. Like Update, it
 // reports whether the file was rewritten.
 func (s *Store) UpdatePersonal(ctx context.Context, env string, id *crypt.Identity, change func(*payload.Payload) error) (bool, error) {
-	t, err := s.Team()
-	if err != nil {
+	if err := s.checkPersonalEnv(env); err != nil {
 		return false, err
-	}
-	if _, ok := t.Env(env); !ok {
-		return false, hint.With(fmt.Errorf("%w %q", ErrNoEnvironment, env), "personal overrides apply over an environment of this project: "+strings.Join(t.EnvNames(), ", "))
 	}
 	if s.PersonalDir == "" {
 		return false, ErrPersonalUnavailable
