@@ -43,6 +43,9 @@ func updateEnv(ctx context.Context, s *store.Store, env string, id *identity.Res
 // overrides of it.
 func readEnv(s *store.Store, env string, id *identity.Resolved, personal bool) (*payload.Payload, error) {
 	if personal {
+		if err := s.CheckPersonalEnv(env); err != nil {
+			return nil, err
+		}
 		return s.ReadPersonal(env, id.Identity)
 	}
 	return s.Read(env, id.Identity)

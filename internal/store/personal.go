@@ -96,17 +96,17 @@ func (s *Store) PersonalPath(env string, id *crypt.Identity) (string, error) {
 // when there are none. A file that is not this user's, not for this
 // project, environment and key, or not signed by this key is refused
 // (ErrIntegrity), never ignored: the user expects their values.
+//
+// It does not read team.yaml (run -e ENV does not): callers that have not
+// read env's shared file check the name with CheckPersonalEnv.
 func (s *Store) ReadPersonal(env string, id *crypt.Identity) (*payload.Payload, error) {
-	if err := s.checkPersonalEnv(env); err != nil {
-		return nil, err
-	}
 	p, _, err := s.readPersonal(env, id)
 	return p, err
 }
 
-// checkPersonalEnv refuses overrides of an environment the project does
+// CheckPersonalEnv refuses overrides of an environment the project does
 // not have.
-func (s *Store) checkPersonalEnv(env string) error {
+func (s *Store) CheckPersonalEnv(env string) error {
 	if err := team.ValidateEnvName(env); err != nil {
 		return err
 	}
@@ -201,7 +201,7 @@ func personalCannotSign(err error) error {
 // alone. env must be an environment of the project. Like Update, it
 // reports whether the file was rewritten.
 func (s *Store) UpdatePersonal(ctx context.Context, env string, id *crypt.Identity, change func(*payload.Payload) error) (bool, error) {
-	if err := s.checkPersonalEnv(env); err != nil {
+	if err := s.CheckPersonalEnv(env); err != nil {
 		return false, err
 	}
 	if s.PersonalDir == "" {
