@@ -332,6 +332,22 @@ esac`)
 	run(127, "run", "--", "no-such-program-here")
 	lt.do(leakStep{args: []string{"run", "--", "true"}, env: []string{"API_KEY=inherited"}, want: 0})
 
+	// Personal overrides: kept encrypted in the state folder under HOME,
+	// applied by run and export, named (never shown) on stderr.
+	lt.do(leakStep{args: []string{"set", "--personal", "API_KEY"}, stdin: lt.secret("personal"), want: 0})
+	lt.do(leakStep{args: []string{"set", "--personal", "BAD/NAME"}, stdin: typo, want: 2})
+	run(0, "ls", "--personal")
+	run(anyFailure, "ls", "--personal", "-e", "nosuch")
+	lt.do(leakStep{args: []string{"run", "--", "printenv", "API_KEY"}, want: 0, values: true})
+	lt.do(leakStep{args: []string{"run", "--no-personal", "--", "printenv", "API_KEY"}, want: 0, values: true})
+	run(125, "run", "--no-personal", "-e", "nosuch", "--", "true")
+	lt.do(leakStep{args: []string{"export", "--no-personal"}, want: 0, values: true})
+	run(anyFailure, "export", "--no-personal", "--format", "nosuch")
+	lt.do(leakStep{args: []string{"edit", "--personal"}, env: []string{"EDIT_MODE=add", "EDIT_VALUE_FILE=" + lt.input("personal-edit", lt.secret("personal-edited"))}, want: 0})
+	lt.do(leakStep{args: []string{"edit", "--personal"}, env: []string{"EDIT_MODE=fail"}, want: anyFailure})
+	run(0, "rm", "--personal", "API_KEY", "EDITED")
+	run(1, "rm", "--personal", "API_KEY")
+
 	// Controls: a program that shows a secret where envsafe must not is
 	// noticed on each channel.
 	lt.do(leakStep{args: []string{"run", "--", "printenv", "API_KEY"}, want: 0, control: true})
@@ -354,7 +370,13 @@ esac`)
 	run(0, "member", "add", "bob", bobKey, "-e", "development", "--yes")
 	run(anyFailure, "member", "add", "eve", "age1notakey", "--yes")
 	run(0, "member", "rm", "bob", "--yes")
+	run(0, "member", "add", "bob", bobKey, "-e", "development", "--all-projects", "--yes")
+	run(2, "member", "add", "bob", bobKey, "--all-projects", "--yes") // no -e
+	run(0, "member", "rm", "bob", "--yes")
 	run(anyFailure, "member", "rm", "nobody", "--yes")
+	// -C, git's global option (the = form keeps commandPath simple).
+	outside(0, "-C="+lt.root, "ls")
+	run(2, "-C=no-such-folder", "ls")
 	run(0, "sync")
 	run(0, "rekey")
 	run(anyFailure, "rekey", "-e", "nosuch")

@@ -47,26 +47,27 @@ func run() int {
 		return commands.ExitUsage
 	}
 	d := &commands.Deps{
-		Stdin:       os.Stdin,
-		Stdout:      os.Stdout,
-		Stderr:      os.Stderr,
-		StdinIsTTY:  terminal.IsTerminal(os.Stdin),
-		StdoutIsTTY: terminal.IsTerminal(os.Stdout),
-		Prompter:    prompt.Terminal{In: os.Stdin, Out: os.Stderr, NoColor: os.Getenv("NO_COLOR") != "" || !terminal.IsTerminal(os.Stderr)},
-		Keychain:    keychain.NewSystem(timeout),
-		LookupEnv:   os.LookupEnv,
-		Environ:     os.Environ,
-		Exec:        runner.Exec,
-		Now:         time.Now,
-		Dir:         dir,
-		GitUserName: gitexec.UserName,
-		Git:         gitexec.Output,
-		GitStream:   gitexec.Stream,
-		SelfCommand: gitexec.SelfCommand,
-		Version:     buildVersion(),
-		Audit:       audit.New(audit.DefaultDir(runtime.GOOS, os.Getenv)),
-		TrustStates: trustStates(),
-		PluginTTY:   true,
+		Stdin:          os.Stdin,
+		Stdout:         os.Stdout,
+		Stderr:         os.Stderr,
+		StdinIsTTY:     terminal.IsTerminal(os.Stdin),
+		StdoutIsTTY:    terminal.IsTerminal(os.Stdout),
+		Prompter:       prompt.Terminal{In: os.Stdin, Out: os.Stderr, NoColor: os.Getenv("NO_COLOR") != "" || !terminal.IsTerminal(os.Stderr)},
+		Keychain:       keychain.NewSystem(timeout),
+		LookupEnv:      os.LookupEnv,
+		Environ:        os.Environ,
+		Exec:           runner.Exec,
+		Now:            time.Now,
+		Dir:            dir,
+		GitUserName:    gitexec.UserName,
+		Git:            gitexec.Output,
+		GitStream:      gitexec.Stream,
+		SelfCommand:    gitexec.SelfCommand,
+		Version:        buildVersion(),
+		Audit:          audit.New(audit.DefaultDir(runtime.GOOS, os.Getenv)),
+		TrustStates:    stateDir("trust"),
+		PersonalStates: stateDir("personal"),
+		PluginTTY:      true,
 	}
 	return commands.Main(ctx, os.Args, d)
 }
@@ -126,12 +127,13 @@ func shortLived(args []string) bool {
 	return false
 }
 
-// trustStates is where this machine records what it verified of signed
-// projects: beside the audit log, in the user's state folder.
-func trustStates() string {
+// stateDir is a folder in the user's state folder, beside the audit log:
+// "trust" records what this machine verified of signed projects,
+// "personal" holds personal overrides. "" when there is no state folder.
+func stateDir(name string) string {
 	dir, err := audit.DefaultDir(runtime.GOOS, os.Getenv)
 	if err != nil {
 		return ""
 	}
-	return filepath.Join(dir, "trust")
+	return filepath.Join(dir, name)
 }

@@ -20,8 +20,12 @@ func Main(ctx context.Context, args []string, d *Deps) int {
 	out := &checkedWriter{w: d.Stdout}
 	run := *d
 	run.Stdout = out
+	dir, args, err := changeDir(d.Dir, args)
+	run.Dir = dir
 	app := NewApp(&run)
-	err := app.RunContext(ctx, reorderArgs(app, args))
+	if err == nil {
+		err = app.RunContext(ctx, reorderArgs(app, args))
+	}
 	if err == nil && out.err != nil {
 		err = fmt.Errorf("writing to standard output: %w", out.err)
 	}
@@ -47,6 +51,7 @@ Examples:
    printf %s "$TOKEN" | envsafe set API_TOKEN -e production
    envsafe get DATABASE_URL            print one value
    envsafe ls --long                   names and when they changed
+   envsafe -C apps/api run -- make     work on the project in apps/api
 
 Exit codes: 0 ok, 1 failure, 2 usage, 3 no access, 4 no identity,
 5 damaged or swapped file, 130 interrupted.`,
@@ -61,6 +66,9 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 no access, 4 no identity,
 		EnableBashCompletion: false,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "version", Aliases: []string{"v"}, Usage: "print the version"},
+			// Taken off the command line by Main (changeDir) before the
+			// app parses it; declared for help and completion.
+			&cli.StringFlag{Name: "C", Usage: "run as if envsafe was started in `DIR`, as git -C (before the command; repeat to go deeper)"},
 		},
 		Commands: []*cli.Command{
 			newInitCmd(d),

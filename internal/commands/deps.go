@@ -64,6 +64,9 @@ type Deps struct {
 	// TrustStates is the folder where this machine records what it
 	// verified of signed projects (pins, sequence numbers).
 	TrustStates string
+	// PersonalStates is the folder, in the user's state folder, where
+	// personal overrides are kept (store.Store.PersonalDir); "" for none.
+	PersonalStates string
 	// PluginTTY lets a hardware key's age plugin ask (a PIN) on the
 	// controlling terminal, /dev/tty, never stdin or stdout. main sets it;
 	// tests leave it off, so no test can wait on a developer's terminal.
@@ -106,6 +109,26 @@ func (d *Deps) project(sc auditScope) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	d.wire(s, sc)
+	return s, nil
+}
+
+// projects finds every project of the git repository d.Dir is in (a
+// monorepo), or outside one the project d.Dir is in.
+func (d *Deps) projects(sc auditScope) ([]*store.Store, error) {
+	all, err := store.FindAll(d.Dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range all {
+		d.wire(s, sc)
+	}
+	return all, nil
+}
+
+// wire gives a store this machine's hooks: the audit log, git, trust
+// state and the personal overrides folder.
+func (d *Deps) wire(s *store.Store, sc auditScope) {
 	if d.Audit != nil {
 		s.OnDecrypt = func(env string, p *payload.Payload) { d.auditDecrypt(s.Root(), env, p, sc) }
 	}
@@ -114,7 +137,7 @@ func (d *Deps) project(sc auditScope) (*store.Store, error) {
 	}
 	s.LoadTrust = d.loadTrust
 	s.Pinned = d.pinned
-	return s, nil
+	s.PersonalDir = d.PersonalStates
 }
 
 func (d *Deps) identity(ctx context.Context) (*identity.Resolved, error) {

@@ -27,26 +27,28 @@ with an error writes nothing.
 GUI editors must wait for the file to close: EDITOR="code --wait",
 "subl -w", "gedit -s". After a git merge conflict, edit shows the other
 side's value beside each conflicting secret: keep the line you want.
+--personal edits your personal overrides of the environment instead.
 
 Examples:
    envsafe edit
-   EDITOR=nano envsafe edit -e production`,
-		Flags: []cli.Flag{envFlag()},
+   EDITOR=nano envsafe edit -e production
+   envsafe edit --personal`,
+		Flags: []cli.Flag{envFlag(), personalFlag()},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usagef("edit", "edit takes no arguments, got %q", c.Args().First())
 			}
-			return runEdit(c.Context, d, c.String("env"))
+			return runEdit(c.Context, d, c.String("env"), c.Bool("personal"))
 		},
 	}
 }
 
-func runEdit(ctx context.Context, d *Deps, envFlag string) error {
+func runEdit(ctx context.Context, d *Deps, envFlag string, personal bool) error {
 	s, env, id, err := d.open(ctx, envFlag, audited("edit"))
 	if err != nil {
 		return err
 	}
-	p, err := s.Read(env, id.Identity)
+	p, err := readEnv(s, env, id, personal)
 	if err != nil {
 		return err
 	}
@@ -80,11 +82,11 @@ func runEdit(ctx context.Context, d *Deps, envFlag string) error {
 		changes = editsession.Diff(p, edited, hidden)
 	}
 	if changes.Empty() {
-		d.say("No changes; %s left as it was.", env)
+		d.say("No changes; %s left as it was.", whose(env, personal))
 		return nil
 	}
 	// Once the user has saved, a late Ctrl-C must not lose the edit.
-	_, err = s.Update(context.WithoutCancel(ctx), env, id.Identity, func(p *payload.Payload) error {
+	_, err = updateEnv(context.WithoutCancel(ctx), s, env, id, personal, func(p *payload.Payload) error {
 		for _, pr := range changes.Set {
 			p.Set(pr.Name, pr.Value, d.Now())
 		}
@@ -96,6 +98,6 @@ func runEdit(ctx context.Context, d *Deps, envFlag string) error {
 	if err != nil {
 		return err
 	}
-	d.say("Saved %s: %d added, %d changed, %d removed.", env, changes.Added, len(changes.Set)-changes.Added, len(changes.Removed))
+	d.say("Saved %s: %d added, %d changed, %d removed.", whose(env, personal), changes.Added, len(changes.Set)-changes.Added, len(changes.Removed))
 	return nil
 }

@@ -18,6 +18,8 @@ type exportOpts struct {
 	format string
 	output string
 	force  bool
+	// noPersonal leaves out the user's personal overrides.
+	noPersonal bool
 }
 
 func newExportCmd(d *Deps) *cli.Command {
@@ -28,7 +30,8 @@ func newExportCmd(d *Deps) *cli.Command {
 dotenv), json (one object), shell (export NAME='...' lines, safe to eval in
 bash, zsh and dash), docker (docker run --env-file; refuses values with line
 breaks). -o writes a file with mode 0600, atomically, and never replaces an
-existing file without --force.
+existing file without --force. Your personal overrides (set --personal)
+apply over the environment, named on stderr; --no-personal leaves them out.
 
 Examples:
    envsafe export -e production --format json | jq .
@@ -39,12 +42,13 @@ Examples:
 			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "dotenv", Usage: "`FORMAT`: " + exportfmt.FormatNames},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` (mode 0600) instead of stdout"},
 			&cli.BoolFlag{Name: "force", Usage: "replace FILE if it exists"},
+			noPersonalFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usagef("export", "export takes no arguments, got %q", c.Args().First())
 			}
-			return runExport(c.Context, d, exportOpts{env: c.String("env"), format: c.String("format"), output: c.String("output"), force: c.Bool("force")})
+			return runExport(c.Context, d, exportOpts{env: c.String("env"), format: c.String("format"), output: c.String("output"), force: c.Bool("force"), noPersonal: c.Bool("no-personal")})
 		},
 	}
 }
@@ -67,6 +71,11 @@ func runExport(ctx context.Context, d *Deps, o exportOpts) error {
 	p, err := s.Read(env, id.Identity)
 	if err != nil {
 		return err
+	}
+	if !o.noPersonal {
+		if err := applyPersonal(d, s, env, id, p); err != nil {
+			return err
+		}
 	}
 	if err := refuseConflicts(p, env); err != nil {
 		return err

@@ -10,7 +10,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/envsafe/envsafe/internal/identity"
 	"github.com/envsafe/envsafe/internal/payload"
+	"github.com/envsafe/envsafe/internal/store"
 	"github.com/envsafe/envsafe/internal/team"
 	"github.com/envsafe/envsafe/internal/trust"
 )
@@ -19,26 +21,33 @@ type lsOpts struct {
 	env  string
 	long bool
 	json bool
+	// personal lists the user's personal overrides instead.
+	personal bool
 }
 
 func newLsCmd(d *Deps) *cli.Command {
 	return &cli.Command{
 		Name:  "ls",
 		Usage: "list secret names (never values)",
-		Description: `Examples:
+		Description: `Names your personal overrides replace in your runs are marked in --long
+and --json, and named on stderr; --personal lists the overrides themselves.
+
+Examples:
    envsafe ls
    envsafe ls --long -e production
-   envsafe ls --json | jq -r '.[].name'`,
+   envsafe ls --json | jq -r '.[].name'
+   envsafe ls --personal`,
 		Flags: []cli.Flag{
 			envFlag(),
 			&cli.BoolFlag{Name: "long", Aliases: []string{"l"}, Usage: "also show when each secret last changed, and which are older than max_age"},
 			&cli.BoolFlag{Name: "json", Usage: "print a JSON array of {name, updated}"},
+			personalFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usagef("ls", "ls takes no arguments, got %q", c.Args().First())
 			}
-			return runLs(c.Context, d, lsOpts{env: c.String("env"), long: c.Bool("long"), json: c.Bool("json")})
+			return runLs(c.Context, d, lsOpts{env: c.String("env"), long: c.Bool("long"), json: c.Bool("json"), personal: c.Bool("personal")})
 		},
 	}
 }
@@ -52,6 +61,8 @@ type lsEntry struct {
 	Stale bool `json:"stale,omitempty"`
 	// Rotate says why a secret must get a new value (member rm).
 	Rotate string `json:"rotate,omitempty"`
+	// Personal marks a name your personal overrides replace in your runs.
+	Personal bool `json:"personal,omitempty"`
 }
 
 func runLs(ctx context.Context, d *Deps, o lsOpts) error {
@@ -59,9 +70,13 @@ func runLs(ctx context.Context, d *Deps, o lsOpts) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.Read(env, id.Identity)
+	p, err := readEnv(s, env, id, o.personal)
 	if err != nil {
 		return err
+	}
+	overridden := map[string]bool{}
+	if !o.personal {
+		overridden = personalNames(d, s, env, id, p)
 	}
 	var maxAge time.Duration
 	if o.long || o.json {
@@ -73,7 +88,7 @@ func runLs(ctx context.Context, d *Deps, o lsOpts) error {
 	stale := 0
 	for _, name := range p.Names() {
 		_, conflict := p.Conflicts[name]
-		e := lsEntry{Name: name, Updated: p.Secrets[name].Updated, Conflict: conflict, Stale: payload.Stale(p.Secrets[name].Updated, maxAge, d.Now()), Rotate: p.Rotate[name]}
+		e := lsEntry{Name: name, Updated: p.Secrets[name].Updated, Conflict: conflict, Stale: payload.Stale(p.Secrets[name].Updated, maxAge, d.Now()), Rotate: p.Rotate[name], Personal: overridden[name]}
 		if e.Stale {
 			stale++
 		}
@@ -97,6 +112,9 @@ func runLs(ctx context.Context, d *Deps, o lsOpts) error {
 			if e.Rotate != "" {
 				marks = append(marks, "to rotate ("+e.Rotate+")")
 			}
+			if e.Personal {
+				marks = append(marks, "your personal override applies")
+			}
 			if e.Stale {
 				marks = append(marks, "stale (max_age "+team.FormatDuration(maxAge)+")")
 			}
@@ -119,7 +137,9 @@ func runLs(ctx context.Context, d *Deps, o lsOpts) error {
 			fmt.Fprintln(d.Stdout, e.Name)
 		}
 	}
-	if len(entries) == 0 {
+	if len(entries) == 0 && o.personal {
+		d.say("You have no personal overrides of %s; add one with `envsafe set --personal NAME -e %s`.", env, env)
+	} else if len(entries) == 0 {
 		d.say("%s holds no secrets yet; add one with `envsafe set NAME -e %s`.", env, env)
 	}
 	return nil
@@ -144,4 +164,32 @@ func plural(n int, unit string) string {
 		return "1 " + unit
 	}
 	return fmt.Sprintf("%d %ss", n, unit)
+}
+
+// personalNames marks the names of p the user's personal overrides replace
+// and names them on stderr, with those the overrides add. ls only lists, so
+// an overrides file it cannot read is a warning (run and export refuse it).
+func personalNames(d *Deps, s *store.Store, env string, id *identity.Resolved, p *payload.Payload) map[string]bool {
+	own, err := s.ReadPersonal(env, id.Identity)
+	if err != nil {
+		d.warn("%v", err)
+		return nil
+	}
+	marked := map[string]bool{}
+	var over, added []string
+	for _, name := range own.Names() {
+		if _, ok := p.Secrets[name]; ok {
+			marked[name] = true
+			over = append(over, name)
+		} else {
+			added = append(added, name)
+		}
+	}
+	if len(over) > 0 {
+		d.say("Your personal overrides replace %s in your runs.", strings.Join(over, ", "))
+	}
+	if len(added) > 0 {
+		d.say("Your personal overrides add %s in your runs.", strings.Join(added, ", "))
+	}
+	return marked
 }

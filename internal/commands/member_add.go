@@ -24,6 +24,8 @@ type memberAddOpts struct {
 	// machine member, in a signed project.
 	sign     string
 	readOnly bool
+	// allProjects adds the member in every project of the repository.
+	allProjects bool
 }
 
 func newMemberAddCmd(d *Deps) *cli.Command {
@@ -39,24 +41,28 @@ needed to encrypt), or an SSH key "ssh-ed25519 AAAA..." / "ssh-rsa AAAA...".
 For someone who is already a member, NAME alone adds environments with the
 key team.yaml holds. Shows which environments gain whom, asks on a terminal
 (--yes elsewhere), then re-encrypts them. You must be able to decrypt each
-of them.
+of them. --all-projects, in a repository holding several projects (a
+monorepo), adds the member to those environments in every project that has
+them: it shows every project's change, asks once, then re-encrypts each.
 
 Examples:
    envsafe member add bob age1qyz... -e development
    envsafe member add bob -e staging                  (bob is a member already)
    envsafe member add ci-prod "$(cat ci.pub)" -e production --yes
-   envsafe member add carol "ssh-ed25519 AAAAC3... carol@laptop" -e development -e staging`,
+   envsafe member add carol "ssh-ed25519 AAAAC3... carol@laptop" -e development -e staging
+   envsafe member add ci "$(cat ci.pub)" -e production --all-projects --yes`,
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "environment to grant (repeatable; default: team.yaml's default)"},
 			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation"},
 			&cli.StringFlag{Name: "sign", Usage: "their public signing `KEY` (signed projects; `envsafe identity show --sign` prints it)"},
 			&cli.BoolFlag{Name: "read-only", Usage: "a reader that never writes, such as CI (signed projects)"},
+			&cli.BoolFlag{Name: "all-projects", Usage: "add the member in every project of this repository (a monorepo) that has the environments"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 && c.NArg() != 2 {
 				return usagef("member add", "member add takes NAME and RECIPIENT (quote an SSH key), or only the NAME of a member, got %s", plural(c.NArg(), "argument"))
 			}
-			return runMemberAdd(c.Context, d, memberAddOpts{name: c.Args().Get(0), recipient: c.Args().Get(1), envs: splitList(strings.Join(c.StringSlice("env"), ",")), yes: c.Bool("yes"), sign: c.String("sign"), readOnly: c.Bool("read-only")})
+			return runMemberAdd(c.Context, d, memberAddOpts{name: c.Args().Get(0), recipient: c.Args().Get(1), envs: splitList(strings.Join(c.StringSlice("env"), ",")), yes: c.Bool("yes"), sign: c.String("sign"), readOnly: c.Bool("read-only"), allProjects: c.Bool("all-projects")})
 		},
 	}
 }
@@ -64,6 +70,12 @@ Examples:
 func runMemberAdd(ctx context.Context, d *Deps, o memberAddOpts) error {
 	if err := team.ValidateMemberName(o.name); err != nil {
 		return usagef("member add", "%v", err)
+	}
+	if o.allProjects {
+		if len(o.envs) == 0 {
+			return usagef("member add", "--all-projects needs the environments to grant, named with -e: projects have defaults of their own")
+		}
+		return runMemberAddAll(ctx, d, o)
 	}
 	s, t, id, err := d.openTeam(ctx, audited("member add"))
 	if err != nil {

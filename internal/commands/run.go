@@ -14,6 +14,8 @@ type runOpts struct {
 	env      string
 	preserve []string
 	args     []string
+	// noPersonal leaves out the user's personal overrides.
+	noPersonal bool
 }
 
 func newRunCmd(d *Deps) *cli.Command {
@@ -24,6 +26,8 @@ func newRunCmd(d *Deps) *cli.Command {
 		Description: `Decrypts the environment and replaces envsafe with CMD (no shell, no $VAR
 expansion), so CMD keeps envsafe's PID, signals, terminal and exit status.
 Secrets override inherited variables; --preserve-env keeps the inherited ones.
+Your personal overrides (set --personal) apply over the environment, named
+on stderr; --no-personal runs with the shared environment only.
 envsafe prints nothing on stdout. Its own failures exit 125, a CMD that
 cannot be executed 126, one that is not found 127.
 
@@ -34,12 +38,13 @@ Examples:
 		Flags: []cli.Flag{
 			envFlag(),
 			&cli.StringSliceFlag{Name: "preserve-env", Usage: "keep the inherited value of these `NAMES` (comma-separated)"},
+			noPersonalFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {
 				return usagef("run", "name the program to run: envsafe run -- CMD [ARG...]")
 			}
-			return runRun(c.Context, d, runOpts{env: c.String("env"), preserve: c.StringSlice("preserve-env"), args: c.Args().Slice()})
+			return runRun(c.Context, d, runOpts{env: c.String("env"), preserve: c.StringSlice("preserve-env"), args: c.Args().Slice(), noPersonal: c.Bool("no-personal")})
 		},
 	}
 }
@@ -90,6 +95,11 @@ func runEnv(ctx context.Context, d *Deps, o runOpts) ([]string, error) {
 	p, err := s.Read(env, id.Identity)
 	if err != nil {
 		return nil, err
+	}
+	if !o.noPersonal {
+		if err := applyPersonal(d, s, env, id, p); err != nil {
+			return nil, err
+		}
 	}
 	if err := refuseConflicts(p, env); err != nil {
 		return nil, err

@@ -111,18 +111,34 @@ func runScan(ctx context.Context, d *Deps, o scanOpts) error {
 	r := scanReport{Unchecked: []string{}, NotChecked: []string{}}
 	values := scan.NewValues()
 	var idErr error
-	if s != nil && !o.noValues {
-		vc := collectValues(ctx, d, s, values)
+	// In a monorepo every project's values are looked for: a secret of
+	// apps/api leaks as badly from apps/web.
+	projects, err := d.projects(audited("scan"))
+	if err != nil && !errors.Is(err, store.ErrNoProject) {
+		return err
+	}
+	if len(projects) > 0 && !o.noValues {
+		var vc valueCheck
+		for _, p := range projects {
+			label := ""
+			if len(projects) > 1 {
+				label = projectLabel(p)
+			}
+			vc.add(collectValues(ctx, d, p, values, label))
+		}
 		idErr = vc.idErr
 		r.Unchecked = append(r.Unchecked, vc.unreadable...)
 		r.NotChecked = append(r.NotChecked, vc.failed...)
+		if len(projects) > 1 {
+			d.say("Values of %s looked for.", plural(len(projects), "project"))
+		}
 		if len(vc.unreadable) > 0 {
 			d.say("Values of %s not checked (you cannot decrypt them).", strings.Join(vc.unreadable, ", "))
 		}
 		if len(vc.common) > 0 {
 			d.say("Not searched for, too common to be secrets: %s.", strings.Join(vc.common, ", "))
 		}
-	} else if s == nil {
+	} else if len(projects) == 0 {
 		d.warn("not inside an envsafe project: looking for credential shapes and .env files only")
 	}
 	if s != nil {

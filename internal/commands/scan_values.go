@@ -23,14 +23,31 @@ type valueCheck struct {
 	common []string
 }
 
+// add merges what one project's check found.
+func (vc *valueCheck) add(o valueCheck) {
+	vc.unreadable = append(vc.unreadable, o.unreadable...)
+	vc.failed = append(vc.failed, o.failed...)
+	vc.common = append(vc.common, o.common...)
+	if vc.idErr == nil {
+		vc.idErr = o.idErr
+	}
+}
+
 // collectValues decrypts every environment it can and keeps only keyed
-// hashes of the values that look secret.
-func collectValues(ctx context.Context, d *Deps, s *store.Store, values *scan.Values) valueCheck {
+// hashes of the values that look secret. In a monorepo, label names the
+// project, and its environments are "PROJECT: ENV" in every message.
+func collectValues(ctx context.Context, d *Deps, s *store.Store, values *scan.Values, label string) valueCheck {
 	var vc valueCheck
+	envName := func(env string) string {
+		if label == "" {
+			return env
+		}
+		return label + ": " + env
+	}
 	t, err := s.Team()
 	if err != nil {
 		d.warn("secret values not checked: %v", err)
-		vc.failed = []string{"(team.yaml unreadable)"}
+		vc.failed = []string{envName("(team.yaml unreadable)")}
 		return vc
 	}
 	id, err := d.identity(ctx)
@@ -38,23 +55,26 @@ func collectValues(ctx context.Context, d *Deps, s *store.Store, values *scan.Va
 		// No identity, a missing key file, a locked keychain: whether this
 		// person is a member cannot be told, so the scan fails closed.
 		d.warn("secret values not loaded: %v", err)
-		vc.failed, vc.idErr = t.EnvNames(), err
+		for _, env := range t.EnvNames() {
+			vc.failed = append(vc.failed, envName(env))
+		}
+		vc.idErr = err
 		return vc
 	}
 	for _, env := range t.EnvNames() {
 		p, err := s.Read(env, id.Identity)
 		if errors.Is(err, store.ErrNotRecipient) && !t.CanRead(env, id.Public()) {
-			vc.unreadable = append(vc.unreadable, env)
+			vc.unreadable = append(vc.unreadable, envName(env))
 			continue
 		}
 		if err != nil {
-			d.warn("values of %s not loaded: %v", env, err)
-			vc.failed = append(vc.failed, env)
+			d.warn("values of %s not loaded: %v", envName(env), err)
+			vc.failed = append(vc.failed, envName(env))
 			continue
 		}
 		for name, sec := range p.Secrets {
-			if !values.Add(sec.Value, name+" in "+env) && len(sec.Value) > 0 {
-				vc.common = append(vc.common, name+" in "+env)
+			if !values.Add(sec.Value, name+" in "+envName(env)) && len(sec.Value) > 0 {
+				vc.common = append(vc.common, name+" in "+envName(env))
 			}
 		}
 		clear(p.Secrets)

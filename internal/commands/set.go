@@ -18,6 +18,8 @@ type setOpts struct {
 	// generate makes random values (set_generate.go) in charset.
 	generate bool
 	charset  string
+	// personal stores into the user's personal overrides.
+	personal bool
 }
 
 func newSetCmd(d *Deps) *cli.Command {
@@ -35,25 +37,30 @@ and - (API_KEY, app.name, MY-KEY, 1ST); run passes each to the program.
 shown: LEN characters (default 32, 16 to 4096) from --charset alnum (A-Z a-z
 0-9, the default), hex, base64 (URL-safe: A-Z a-z 0-9 - _) or ascii
 (printable, no space). Use it to rotate secrets your team issues.
+--personal stores the values as your personal overrides of the environment:
+encrypted to your key alone and kept outside the repository (in your state
+folder), applied over the shared values in your own run and export only.
 
 Examples:
    envsafe set DATABASE_URL
    printf %s "$TOKEN" | envsafe set API_TOKEN -e production
    envsafe set TLS_KEY --file server.key
    envsafe set LOG_LEVEL=debug PORT=8080
-   envsafe set SESSION_SECRET --generate 64 -e production`,
+   envsafe set SESSION_SECRET --generate 64 -e production
+   envsafe set --personal API_URL=http://localhost:3000`,
 		Flags: []cli.Flag{
 			envFlag(),
 			&cli.StringFlag{Name: "file", Usage: "read the value of the single NAME from `PATH`, byte for byte"},
 			&cli.BoolFlag{Name: "generate", Usage: "store a new random value under each NAME, never shown (optional LEN argument, default 32)"},
 			&cli.StringFlag{Name: "charset", Value: "alnum", Usage: "characters of a --generate value: `SET` alnum, hex, base64 or ascii"},
+			personalFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.IsSet("charset") && !c.Bool("generate") {
 				return usagef("set", "--charset goes with --generate")
 			}
 			return runSet(c.Context, d, setOpts{env: c.String("env"), args: c.Args().Slice(), file: c.String("file"),
-				generate: c.Bool("generate"), charset: c.String("charset")})
+				generate: c.Bool("generate"), charset: c.String("charset"), personal: c.Bool("personal")})
 		},
 	}
 }
@@ -74,7 +81,7 @@ func runSet(ctx context.Context, d *Deps, o setOpts) error {
 		return err
 	}
 	var changed, unchanged []string
-	_, err = s.Update(ctx, env, id.Identity, func(p *payload.Payload) error {
+	_, err = updateEnv(ctx, s, env, id, o.personal, func(p *payload.Payload) error {
 		changed, unchanged = nil, nil
 		for _, kv := range values {
 			if p.Set(kv[0], kv[1], d.Now()) {
@@ -89,10 +96,10 @@ func runSet(ctx context.Context, d *Deps, o setOpts) error {
 		return err
 	}
 	if len(changed) > 0 {
-		d.say("Set %s in %s.", strings.Join(changed, ", "), env)
+		d.say("Set %s in %s.", strings.Join(changed, ", "), whose(env, o.personal))
 	}
 	if len(unchanged) > 0 {
-		d.say("Unchanged in %s (same value): %s.", env, strings.Join(unchanged, ", "))
+		d.say("Unchanged in %s (same value): %s.", whose(env, o.personal), strings.Join(unchanged, ", "))
 	}
 	if o.generate {
 		sayGenerated(d, o, len(values))

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,9 +20,14 @@ func newStatusCmd(d *Deps) *cli.Command {
 	return &cli.Command{
 		Name:  "status",
 		Usage: "show the project, your identity, the keychain and what you can decrypt",
-		Description: `Examples:
+		Description: `In a repository holding several projects (a monorepo), the project you are
+in comes first, then every other one (under "other_projects" in --json);
+at the top of such a repository, every project.
+
+Examples:
    envsafe status
-   envsafe status --json`,
+   envsafe status --json
+   envsafe -C apps/api status`,
 		Flags: []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print the report as JSON"}},
 		Action: func(c *cli.Context) error {
 			return runStatus(c.Context, d, c.Bool("json"))
@@ -37,6 +43,8 @@ type statusReport struct {
 	// Signed is the signed roster's state; nil for an unsigned project.
 	Signed       *statusSigned `json:"signed,omitempty"`
 	Environments []statusEnv   `json:"environments"`
+	// Others are the other projects of the same repository (a monorepo).
+	Others []statusReport `json:"other_projects,omitempty"`
 }
 
 type statusSigned struct {
@@ -76,12 +84,72 @@ type statusEnv struct {
 }
 
 func runStatus(ctx context.Context, d *Deps, asJSON bool) error {
-	s, t, err := d.team(audited("status"))
+	here, err := d.project(audited("status"))
+	if err != nil && !errors.Is(err, store.ErrNoProject) {
+		return err
+	}
+	all, allErr := d.projects(audited("status"))
+	if here == nil && len(all) == 0 {
+		return cmp.Or(allErr, err)
+	}
+	var stores []*store.Store
+	if here != nil {
+		stores = append(stores, here)
+	}
+	for _, s := range all {
+		if here == nil || s.Root() != here.Root() {
+			stores = append(stores, s)
+		}
+	}
+	kc := keychainStatus(ctx, d)
+	id, idErr := d.identity(ctx)
+	var reports []statusReport
+	err = nil
+	for _, s := range stores {
+		r, err := projectStatus(s, kc, id, idErr)
+		if err != nil {
+			return err
+		}
+		reports = append(reports, r)
+	}
+	switch {
+	case asJSON && here == nil:
+		err = writeJSON(d, struct {
+			Projects []statusReport `json:"projects"`
+		}{reports})
+	case asJSON:
+		reports[0].Others = reports[1:]
+		err = writeJSON(d, reports[0])
+	default:
+		for i, r := range reports {
+			if i > 0 {
+				fmt.Fprintln(d.Stdout)
+			}
+			printStatus(d, r)
+		}
+	}
 	if err != nil {
 		return err
 	}
-	r := statusReport{Project: s.Root(), Default: t.Default, Keychain: keychainStatus(ctx, d)}
-	id, idErr := d.identity(ctx)
+	if allErr != nil {
+		d.warn("not every project of this repository was found: %v", allErr)
+	}
+	return misconfiguredIdentity(d, idErr)
+}
+
+func writeJSON(d *Deps, v any) error {
+	enc := json.NewEncoder(d.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// projectStatus is one project's report.
+func projectStatus(s *store.Store, kc statusKeychain, id *identity.Resolved, idErr error) (statusReport, error) {
+	t, err := s.Team()
+	if err != nil {
+		return statusReport{}, err
+	}
+	r := statusReport{Project: s.Root(), Default: t.Default, Keychain: kc}
 	if idErr != nil {
 		r.Identity.Error = idErr.Error()
 	} else {
@@ -104,16 +172,7 @@ func runStatus(ctx context.Context, d *Deps, asJSON bool) error {
 	for _, e := range readers.Environments {
 		r.Environments = append(r.Environments, envStatus(s, readers, e.Name, id))
 	}
-	if asJSON {
-		enc := json.NewEncoder(d.Stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(r); err != nil {
-			return err
-		}
-	} else {
-		printStatus(d, r)
-	}
-	return misconfiguredIdentity(d, idErr)
+	return r, nil
 }
 
 // misconfiguredIdentity is status's exit: an identity variable that is set

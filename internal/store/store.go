@@ -74,7 +74,10 @@ type Store struct {
 	// (the clone is bound, or the identity or ENVSAFE_TRUST carries one):
 	// then a missing team.sig is an attack, not an unsigned project.
 	Pinned func(s *Store) bool
-	sg     *Signed
+	// PersonalDir is the folder, in the user's state folder, that holds
+	// personal overrides (see personal.go); "" when there is none.
+	PersonalDir string
+	sg          *Signed
 }
 
 // Open returns the store of a project rooted at root without checking it.
