@@ -20,6 +20,10 @@ type migration struct {
 	// old are the tool's files to delete once the import is checked: the
 	// file itself; leftovers its keys and rules (.env.keys, .sops.yaml).
 	old, leftovers []string
+	// clear names the values the file held unencrypted; unchecked says no
+	// MAC covered them either (migrate.Result).
+	clear     []string
+	unchecked bool
 }
 
 // decodeForeign decrypts a sops or dotenvx file in memory through the
@@ -52,7 +56,7 @@ func decodeForeign(d *Deps, f importFile, id *identity.Resolved, root string) (*
 	if err != nil {
 		return nil, err
 	}
-	m := &migration{label: f.label, source: res.Source, pairs: res.Pairs}
+	m := &migration{label: f.label, source: res.Source, pairs: res.Pairs, clear: res.Clear, unchecked: res.Unchecked}
 	if abs == "" {
 		return m, nil
 	}
@@ -80,6 +84,16 @@ func reportMigrations(d *Deps, ms []migration) {
 			names[i] = p.Name
 		}
 		d.say("Migrated from %s, %s: %s.", m.source, m.label, strings.Join(names, ", "))
+		if len(m.clear) > 0 {
+			// Values the old tool kept in clear could have been written by
+			// anyone who could change the file, unnoticed where no MAC
+			// covers them: they are named for a look before they are used.
+			covered := "covered by its MAC"
+			if m.unchecked {
+				covered = "not covered by any MAC (anyone who could change the file could have written them)"
+			}
+			d.warn("%s held these values unencrypted, %s: %s; check them with `envsafe get NAME`", m.label, covered, strings.Join(m.clear, ", "))
+		}
 		old = append(old, m.old...)
 		for _, l := range m.leftovers {
 			if !slices.Contains(leftovers, l) {

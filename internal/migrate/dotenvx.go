@@ -64,7 +64,7 @@ func ReadDotenvx(name string, data []byte, keys DotenvxKeys) (*Result, error) {
 	if publicName == "" {
 		privateName = privateKeyNameFor(name)
 	}
-	res := &Result{Source: "dotenvx"}
+	res := &Result{Source: "dotenvx", Unchecked: true} // dotenvx has no MAC
 	var privs []*secp256k1.PrivateKey
 	for _, p := range pairs {
 		if strings.HasPrefix(p.Name, dotenvxPublicKey) {
@@ -73,6 +73,7 @@ func ReadDotenvx(name string, data []byte, keys DotenvxKeys) (*Result, error) {
 		cipherText, encrypted := strings.CutPrefix(p.Value, dotenvxPrefix)
 		if !encrypted {
 			res.Pairs = append(res.Pairs, p)
+			res.Clear = append(res.Clear, p.Name)
 			continue
 		}
 		if privs == nil {

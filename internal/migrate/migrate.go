@@ -52,6 +52,13 @@ type Result struct {
 	// KeyFile is the .env.keys file the dotenvx keys came from, "" when
 	// they came from the environment.
 	KeyFile string
+	// Clear names the values the file held unencrypted (sops's
+	// unencrypted_* rules, a plain line in a dotenvx file): anyone who
+	// could change the file could have written them. Unchecked says
+	// whether, moreover, no MAC covers them (dotenvx has none; sops's
+	// mac_only_encrypted leaves them out).
+	Clear     []string
+	Unchecked bool
 }
 
 var (

@@ -150,7 +150,13 @@ func ReadSops(name string, data []byte, id *crypt.Identity) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Pairs: pairs, Source: "sops (" + format + ", age)"}, nil
+	res := &Result{Pairs: pairs, Source: "sops (" + format + ", age)", Unchecked: meta.MACOnlyEncrypted}
+	for i, l := range leaves { // flatten made one pair per leaf, in order
+		if !rules.encrypted(l.path) {
+			res.Clear = append(res.Clear, pairs[i].Name)
+		}
+	}
+	return res, nil
 }
 
 func integrityf(name, format string, args ...any) error {
