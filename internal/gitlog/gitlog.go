@@ -81,10 +81,10 @@ type Options struct {
 	Identity *identity.Resolved
 	// Team names recipients by member; nil shows shortened keys.
 	Team *team.Team
-	// Former names the keys of members who are no longer in Team, from
-	// team.yaml's history (FormerMembers), so that log names people who
-	// left instead of showing their keys.
-	Former map[string]string
+	// Former holds the names each key went by in team.yaml's history
+	// (FormerMembers), newest first, so that log names people who left
+	// instead of showing their keys, and shows a relabelled key's old names.
+	Former map[string][]string
 	// Verdict, in a signed project, says who signed a decrypted version or
 	// why it must not be trusted; nil shows nothing.
 	Verdict func(p *payload.Payload, plain []byte) string
@@ -390,24 +390,35 @@ func filterName(e *Entry, name string) bool {
 
 // memberName names a key by its member now, or by who held it before
 // ("bob (left)"), or shortened.
-func memberName(k string, t *team.Team, former map[string]string) string {
+func memberName(k string, t *team.Team, former map[string][]string) string {
 	if t != nil {
 		if name, ok := t.MemberByRecipient(k); ok {
+			// team.yaml is anyone's to edit: a key that went by other names
+			// shows them, so a relabelled key cannot pass for someone else.
+			var was []string
+			for _, n := range former[k] {
+				if n != name {
+					was = append(was, n)
+				}
+			}
+			if len(was) > 0 {
+				return name + " (was " + strings.Join(was, ", ") + ")"
+			}
 			return name
 		}
 	}
-	if name, ok := former[k]; ok {
-		return name + " (left)"
+	if names := former[k]; len(names) > 0 {
+		return names[0] + " (left)"
 	}
 	return team.NameOf(k, t)
 }
 
 // FormerMembers maps every key team.yaml ever gave a member, in the
-// history of the repository holding root, to that member's name: the
-// names log shows for people who have left. Unreadable versions are
+// history of the repository holding root, to the names it went by, newest
+// first: the names log shows for people who have left. Unreadable versions are
 // skipped; it is empty outside git.
-func FormerMembers(git Git, root string) map[string]string {
-	names := map[string]string{}
+func FormerMembers(git Git, root string) map[string][]string {
+	names := map[string][]string{}
 	out, err := git(root, "log", "--raw", "--no-abbrev", "--no-color", "--format=", "--", store.DirName+"/"+store.TeamFile)
 	if err != nil {
 		return names
@@ -433,8 +444,8 @@ func FormerMembers(git Git, root string) map[string]string {
 				continue
 			}
 			for _, m := range t.Members {
-				if _, ok := names[m.Recipient]; !ok {
-					names[m.Recipient] = m.Name
+				if !slices.Contains(names[m.Recipient], m.Name) {
+					names[m.Recipient] = append(names[m.Recipient], m.Name)
 				}
 			}
 		}

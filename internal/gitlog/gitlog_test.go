@@ -116,7 +116,8 @@ func key(t *testing.T) string {
 }
 
 func TestCompareVersions(t *testing.T) {
-	alice, bob, stranger, carolKey := key(t), key(t), key(t), key(t)
+	alice, bob, stranger, carolKey, danKey := key(t), key(t), key(t), key(t), key(t)
+	relabelled := &team.Team{Members: []team.Member{{Name: "alice", Recipient: alice}, {Name: "ci-prod", Recipient: danKey}}}
 	tm := &team.Team{Members: []team.Member{{Name: "alice", Recipient: alice}, {Name: "bob", Recipient: bob}}}
 	base := map[string]string{"KEEP": "same", "CHANGE": "old", "DROP": "gone"}
 	next := map[string]string{"KEEP": "same", "CHANGE": "new", "ADD_B": "b", "ADD_A": "a"}
@@ -137,6 +138,8 @@ func TestCompareVersions(t *testing.T) {
 			want: Entry{RecipientsAdded: []string{"bob"}, RecipientsRemoved: []string{"alice"}}},
 		{name: "a recipient outside the team is a short key", old: ver(base, alice), new: ver(base, alice, stranger), team: tm,
 			want: Entry{RecipientsAdded: []string{identity.Short(stranger)}}},
+		{name: "a key team.yaml now gives another name shows its old one", old: ver(base, alice, danKey), new: ver(base, alice), team: relabelled,
+			want: Entry{RecipientsRemoved: []string{"ci-prod (was dan)"}}},
 		{name: "a member who left is named from team.yaml's history", old: ver(base, alice, carolKey), new: ver(base, alice), team: tm,
 			want: Entry{RecipientsRemoved: []string{"carol (left)"}}},
 		{name: "no team: short keys", old: ver(base, alice, bob), new: ver(base, alice),
@@ -148,7 +151,7 @@ func TestCompareVersions(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := Entry{Added: []string{}, Changed: []string{}, Removed: []string{}}
-			compareVersions(&e, tc.old, tc.new, tc.values, func(k string) string { return memberName(k, tc.team, map[string]string{carolKey: "carol"}) })
+			compareVersions(&e, tc.old, tc.new, tc.values, func(k string) string { return memberName(k, tc.team, map[string][]string{carolKey: {"carol"}, danKey: {"ci-prod", "dan"}}) })
 			want := tc.want
 			for _, l := range []*[]string{&want.Added, &want.Changed, &want.Removed} {
 				if *l == nil {
