@@ -151,7 +151,9 @@ func TestCompareVersions(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := Entry{Added: []string{}, Changed: []string{}, Removed: []string{}}
-			compareVersions(&e, tc.old, tc.new, tc.values, func(k string) string { return memberName(k, tc.team, map[string][]string{carolKey: {"carol"}, danKey: {"ci-prod", "dan"}}) })
+			compareVersions(&e, tc.old, tc.new, tc.values, func(k string) string {
+				return memberName(k, tc.team, map[string][]string{carolKey: {"carol"}, danKey: {"ci-prod", "dan"}})
+			})
 			want := tc.want
 			for _, l := range []*[]string{&want.Added, &want.Changed, &want.Removed} {
 				if *l == nil {
