@@ -122,17 +122,45 @@ var removeWaits = []time.Duration{50 * time.Millisecond, 100 * time.Millisecond,
 // waits; if it is still there, the user is told where it is and how to
 // delete it, since it holds the decrypted environment.
 func (s *Session) removeDir(dir string, waits []time.Duration) error {
-	err := os.RemoveAll(dir)
+	err := removeTree(dir)
 	for _, wait := range waits {
 		if err == nil {
 			return nil
 		}
 		time.Sleep(wait)
-		err = os.RemoveAll(dir)
+		err = removeTree(dir)
 	}
 	if err != nil {
 		fmt.Fprintf(s.Stderr, "envsafe: warning: could not remove %s, which holds the decrypted environment: %v\n", dir, err)
 		fmt.Fprintf(s.Stderr, "envsafe: hint: close the program that holds it open, then delete it: %s\n", hint.DeleteFolder(dir))
+	}
+	return err
+}
+
+// removeTree is os.RemoveAll, then, if that failed, the files one by one
+// with os.Remove (DeleteFile on Windows). Since Go 1.25 RemoveAll deletes
+// through FileDispositionInformationEx on Windows and falls back only on
+// the errors Windows gives where that is missing; wine 8 (the test lane)
+// and some third-party file systems answer "Invalid function" instead.
+func removeTree(dir string) error {
+	err := os.RemoveAll(dir)
+	if err == nil {
+		return nil
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		p := filepath.Join(dir, e.Name())
+		if e.IsDir() {
+			removeTree(p)
+		} else {
+			os.Remove(p)
+		}
+	}
+	if os.Remove(dir) == nil {
+		return nil
+	}
+	if _, statErr := os.Lstat(dir); errors.Is(statErr, os.ErrNotExist) {
+		return nil
 	}
 	return err
 }

@@ -38,22 +38,25 @@ const batchSafe = `#$*+-./:?@\_`
 // The line is `cmd.exe /d /e:on /v:off /s /c ""script" args"`: /d skips
 // AutoRun commands, /v:off keeps ! literal, /s makes cmd.exe drop exactly
 // the outer quotes. An argument with any character outside batchSafe is
-// put in double quotes, an inner " doubled (cmd.exe's quote state then
-// stays right) with the backslashes before it doubled, and trailing
-// backslashes doubled (so a %~1 in the script does not escape the closing
-// quote). cmd.exe expands % inside quotes too and ends the command at a
-// line break, so an argument (or path) with %, a line break or a NUL is
-// refused: ErrBatchArg names its position, never its text.
+// put in double quotes, its trailing backslashes doubled (so the closing
+// quote stays a quote for the program the script passes it to). cmd.exe
+// expands % inside quotes too and ends the command at a line break, so an
+// argument (or path) with %, a line break or a NUL is refused. So is one
+// with a double quote: no spelling of it keeps cmd.exe's quote state right
+// and reaches the program intact (cmd.exe wants "", which Go and other
+// programs parsing the Microsoft C way before 2008 read otherwise; \" would
+// end cmd.exe's quoting early, leaving what follows to cmd.exe).
+// ErrBatchArg names the argument's position, never its text.
 func BatchCommandLine(cmdExe, script string, args []string) (string, error) {
 	if strings.ContainsAny(script, "%\"\r\n\x00") {
-		return "", fmt.Errorf("%s: %w: its path holds %%, a quote or a line break", script, ErrBatchArg)
+		return "", fmt.Errorf("%s: %w: its path holds %%, a double quote or a line break", script, ErrBatchArg)
 	}
 	var b strings.Builder
 	b.WriteString(`"` + cmdExe + `" /d /e:on /v:off /s /c ""` + script + `"`)
 	for i, arg := range args {
-		if c := strings.IndexAny(arg, "%\r\n\x00"); c >= 0 {
-			what := map[byte]string{'%': "a %", '\r': "a line break", '\n': "a line break", 0: "a NUL"}[arg[c]]
-			return "", fmt.Errorf("argument %d holds %s, which cmd.exe would expand or cut: %w (run the program the batch file starts directly, or pass the value through a variable)", i+1, what, ErrBatchArg)
+		if c := strings.IndexAny(arg, "%\"\r\n\x00"); c >= 0 {
+			what := map[byte]string{'%': "a %", '"': `a double quote (")`, '\r': "a line break", '\n': "a line break", 0: "a NUL"}[arg[c]]
+			return "", fmt.Errorf("argument %d holds %s, which cmd.exe would expand, cut or misquote: %w (run the program the batch file starts directly, or pass the value through a variable)", i+1, what, ErrBatchArg)
 		}
 		b.WriteByte(' ')
 		appendBatchArg(&b, arg)
@@ -76,21 +79,7 @@ func appendBatchArg(b *strings.Builder, arg string) {
 		return
 	}
 	b.WriteByte('"')
-	backslashes := 0
-	for i := 0; i < len(arg); i++ {
-		c := arg[i]
-		switch c {
-		case '\\':
-			backslashes++
-		case '"':
-			b.WriteString(strings.Repeat(`\`, backslashes))
-			b.WriteByte('"')
-			backslashes = 0
-		default:
-			backslashes = 0
-		}
-		b.WriteByte(c)
-	}
-	b.WriteString(strings.Repeat(`\`, backslashes))
+	b.WriteString(arg)
+	b.WriteString(strings.Repeat(`\`, len(arg)-len(strings.TrimRight(arg, `\`))))
 	b.WriteByte('"')
 }
