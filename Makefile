@@ -8,7 +8,7 @@ SOPS_VERSION := v3.13.3
 FUZZTIME ?= 30s
 export PATH := $(BIN):$(PATH)
 
-.PHONY: all build test demo tools vet clean generate release-check race stress fuzz
+.PHONY: all build test test-windows demo tools vet clean generate release-check race stress fuzz
 
 all: build
 
@@ -39,6 +39,11 @@ test: tools
 	$(GO) vet ./...
 	$(BIN)/staticcheck ./...
 	ENVSAFE_REQUIRE_TOOLS=1 scripts/with-test-keychain $(GO) test -count=1 ./...
+
+# The Windows lane: envsafe.exe and the Windows unit tests under wine, in a
+# private prefix (scripts/test-windows; a couple of minutes).
+test-windows:
+	GO=$(GO) scripts/test-windows
 
 # The suite under the race detector, with the short (-short) safety tests.
 # Every envsafe the tests start is race-built too; GORACE spares each one

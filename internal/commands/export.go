@@ -95,6 +95,6 @@ func runExport(ctx context.Context, d *Deps, o exportOpts) error {
 	if err := writeSecretFile(path, o.output, buf.Bytes(), o.force); err != nil {
 		return err
 	}
-	d.say("Wrote %d secrets from %s to %s (mode 0600). Delete it when done; never commit it.", len(secrets), env, o.output)
+	d.say("Wrote %d secrets from %s to %s (%s). Delete it when done; never commit it.", len(secrets), env, o.output, hint.PrivateFile())
 	return nil
 }

@@ -63,7 +63,7 @@ func runIdentityExport(ctx context.Context, d *Deps, o identityExportOpts) error
 		if err := writeSecretFile(resolvePath(d, o.output), o.output, []byte(text), o.force); err != nil {
 			return err
 		}
-		d.say("Wrote your secret key to %s (mode 0600). Keep it offline or in a password manager.", o.output)
+		d.say("Wrote your secret key to %s (%s). Keep it offline or in a password manager.", o.output, hint.PrivateFile())
 		d.warnKeyInProject(resolvePath(d, o.output))
 		return nil
 	}

@@ -57,7 +57,7 @@ func runIdentityNew(ctx context.Context, d *Deps, o identityNewOpts) error {
 			return err
 		}
 		fmt.Fprintln(d.Stdout, public)
-		d.say("Wrote your secret key to %s (mode 0600). Use it with %s=%s.", o.file, identity.EnvIdentityFile, o.file)
+		d.say("Wrote your secret key to %s (%s). Use it with %s=%s.", o.file, hint.PrivateFile(), identity.EnvIdentityFile, o.file)
 		d.warnKeyInProject(resolvePath(d, o.file))
 		return nil
 	}

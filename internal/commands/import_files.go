@@ -50,7 +50,7 @@ func adviseOnPlaintext(d *Deps, s *store.Store, files []string) error {
 	if len(plain) == 0 {
 		return nil
 	}
-	d.say("The plaintext is still on disk: check with `envsafe ls`, then delete it (rm %s).", strings.Join(plain, " "))
+	d.say("The plaintext is still on disk: check with `envsafe ls`, then delete it (%s).", hint.DeleteFiles(plain...))
 	gitignore := filepath.Join(s.Root(), ".gitignore")
 	if ignoresDotenv(gitignore) {
 		return nil

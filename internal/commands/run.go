@@ -25,6 +25,9 @@ func newRunCmd(d *Deps) *cli.Command {
 		ArgsUsage: "[--] CMD [ARG...]",
 		Description: `Decrypts the environment and replaces envsafe with CMD (no shell, no $VAR
 expansion), so CMD keeps envsafe's PID, signals, terminal and exit status.
+On Windows envsafe starts CMD, leaves Ctrl-C to it and exits with its code;
+a .bat or .cmd runs through cmd.exe with every argument quoted for it (an
+argument with % or a line break is refused).
 Secrets override inherited variables; --preserve-env keeps the inherited ones.
 Your personal overrides (set --personal) apply over the environment, named
 on stderr; --no-personal runs with the shared environment only.
@@ -62,6 +65,9 @@ func runRun(ctx context.Context, d *Deps, o runOpts) error {
 	case errors.Is(err, runner.ErrNotExecutable):
 		return &runError{ExitRunNotExecutable, err}
 	case err != nil:
+		return &runError{ExitRunFailed, err}
+	}
+	if err := runner.CheckArgs(path, o.args); err != nil {
 		return &runError{ExitRunFailed, err}
 	}
 	env, err := runEnv(ctx, d, o)

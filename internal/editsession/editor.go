@@ -27,11 +27,12 @@ const shellName = "envsafe-editor"
 // editorCommand builds the command that opens file in editor, and the name
 // messages give the editor (not the shell that starts it). Windows has no
 // sh, so there the setting is split into words (double and single quotes
-// group) and run directly. goos is a parameter so both forms are tested
+// group) and run directly (a .bat or .cmd editor, such as VS Code's
+// code.cmd, through cmd.exe with the file name quoted for it). goos is a parameter so both forms are tested
 // everywhere.
 func editorCommand(goos, editor, file string, environ []string) (cmd *exec.Cmd, name string, err error) {
 	if editor == "" {
-		editor = "vi"
+		editor = defaultEditor(goos)
 	}
 	env := runner.ChildEnviron(environ)
 	if goos == "windows" {
@@ -46,6 +47,15 @@ func editorCommand(goos, editor, file string, environ []string) (cmd *exec.Cmd, 
 	cmd = exec.Command("/bin/sh", "-c", shellScript, shellName, file)
 	cmd.Env = append(withoutVar(env, "EDITOR"), "EDITOR="+editor)
 	return cmd, editor, nil
+}
+
+// defaultEditor is the editor when neither VISUAL nor EDITOR is set: vi,
+// which every Unix has, and Notepad on Windows, which has no vi.
+func defaultEditor(goos string) string {
+	if goos == "windows" {
+		return "notepad"
+	}
+	return "vi"
 }
 
 // withoutVar drops every NAME=... entry, so the value appended after it is
@@ -73,6 +83,15 @@ func (s *Session) runEditor(file string, sigs <-chan os.Signal) error {
 	cmd, name, err := editorCommand(runtime.GOOS, s.Editor, file, s.Environ)
 	if err != nil {
 		return err
+	}
+	if runtime.GOOS == "windows" && runner.IsBatch(cmd.Path) {
+		// `code --wait` is code.cmd: cmd.exe must not read the file name.
+		batch, err := runner.Command(cmd.Path, cmd.Args[1:])
+		if err != nil {
+			return fmt.Errorf("starting the editor %q: %w", name, err)
+		}
+		batch.Env = cmd.Env
+		cmd = batch
 	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = s.Stdin, s.Stdout, s.Stderr
 	if err := cmd.Start(); err != nil {

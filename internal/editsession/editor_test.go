@@ -53,8 +53,8 @@ func TestEditorCommandOnWindowsIsDirect(t *testing.T) {
 			t.Errorf("editorCommand(%q) error = %v", bad, err)
 		}
 	}
-	if cmd, _, err := editorCommand("windows", "", "f", nil); err != nil || cmd.Args[0] != "vi" {
-		t.Errorf("no setting on Windows: %v, %v; want vi", cmd, err)
+	if cmd, _, err := editorCommand("windows", "", "f", nil); err != nil || cmd.Args[0] != "notepad" {
+		t.Errorf("no setting on Windows: %v, %v; want notepad (Windows has no vi)", cmd, err)
 	}
 }
 

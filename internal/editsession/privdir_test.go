@@ -36,6 +36,7 @@ func TestMakePrivateDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { os.Remove(dir); os.Remove(base) }) // before t.TempDir's RemoveAll, which fails under wine 8
 	if filepath.Dir(dir) != base {
 		t.Fatalf("made %s outside %s", dir, base)
 	}

@@ -18,9 +18,11 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/envsafe/envsafe/internal/atomicfile"
 	"github.com/envsafe/envsafe/internal/dotenv"
+	"github.com/envsafe/envsafe/internal/hint"
 )
 
 // Session is one edit: which editor, with which environment and terminal,
@@ -28,7 +30,7 @@ import (
 type Session struct {
 	// Editor is $VISUAL or $EDITOR as the user set it: shell words, quoted
 	// the shell way, such as `code --wait` or `"/opt/My Editor/ed" -w`. ""
-	// means vi.
+	// means vi (Notepad on Windows).
 	Editor string
 	// Environ is the environment the editor inherits. envsafe's own key
 	// (ENVSAFE_IDENTITY, ENVSAFE_IDENTITY_FILE) is always removed from it.
@@ -76,7 +78,7 @@ func (s *Session) Edit(env string, text []byte) (pairs []dotenv.Pair, changed bo
 	if err != nil {
 		return nil, false, err
 	}
-	defer os.RemoveAll(dir)
+	defer s.removeDir(dir, removeWaits)
 	return s.loop(filepath.Join(dir, env+".env"), env, text, sigs)
 }
 
@@ -109,6 +111,58 @@ func (s *Session) loop(file, env string, text []byte, sigs <-chan os.Signal) ([]
 		fmt.Fprintf(s.Stderr, "envsafe: %v — reopening the editor\n", err)
 		text = withError(userText, err)
 	}
+}
+
+// removeWaits are the pauses between attempts to remove the private folder:
+// Windows refuses to delete a file another program has open (an editor
+// that has not let go yet, a virus scanner), and such holds are short.
+var removeWaits = []time.Duration{50 * time.Millisecond, 100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond, 500 * time.Millisecond, 500 * time.Millisecond, 500 * time.Millisecond}
+
+// removeDir removes the private folder, trying again after each pause in
+// waits; if it is still there, the user is told where it is and how to
+// delete it, since it holds the decrypted environment.
+func (s *Session) removeDir(dir string, waits []time.Duration) error {
+	err := removeTree(dir)
+	for _, wait := range waits {
+		if err == nil {
+			return nil
+		}
+		time.Sleep(wait)
+		err = removeTree(dir)
+	}
+	if err != nil {
+		fmt.Fprintf(s.Stderr, "envsafe: warning: could not remove %s, which holds the decrypted environment: %v\n", dir, err)
+		fmt.Fprintf(s.Stderr, "envsafe: hint: close the program that holds it open, then delete it: %s\n", hint.DeleteFolder(dir))
+	}
+	return err
+}
+
+// removeTree is os.RemoveAll, then, if that failed, the files one by one
+// with os.Remove (DeleteFile on Windows). Since Go 1.25 RemoveAll deletes
+// through FileDispositionInformationEx on Windows and falls back only on
+// the errors Windows gives where that is missing; wine 8 (the test lane)
+// and some third-party file systems answer "Invalid function" instead.
+func removeTree(dir string) error {
+	err := os.RemoveAll(dir)
+	if err == nil {
+		return nil
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		p := filepath.Join(dir, e.Name())
+		if e.IsDir() {
+			removeTree(p)
+		} else {
+			os.Remove(p)
+		}
+	}
+	if os.Remove(dir) == nil {
+		return nil
+	}
+	if _, statErr := os.Lstat(dir); errors.Is(statErr, os.ErrNotExist) {
+		return nil
+	}
+	return err
 }
 
 // stripErrors removes the error notes envsafe put at the top.

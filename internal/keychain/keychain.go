@@ -98,7 +98,7 @@ func (s *System) call(ctx context.Context, op func() error) error {
 		case strings.HasPrefix(err.Error(), "failed to unlock"):
 			// go-keyring's words when the collection is locked and the
 			// Secret Service found no prompter to ask for the password.
-			return hint.With(fmt.Errorf("%w: %s is locked and nothing could ask for its password", ErrUnavailable, backendName()), unlockHint)
+			return hint.With(fmt.Errorf("%w: %s is locked and nothing could ask for its password", ErrUnavailable, backendName()), unlockAdvice(runtime.GOOS))
 		default:
 			return fmt.Errorf("%w: %s: %w", ErrUnavailable, backendName(), err)
 		}
@@ -106,12 +106,19 @@ func (s *System) call(ctx context.Context, op func() error) error {
 		if errors.Is(ctx.Err(), context.Canceled) {
 			return ctx.Err()
 		}
-		return hint.With(fmt.Errorf("%w: %s did not answer within %s (is it locked with nothing to unlock it?)", ErrUnavailable, backendName(), s.timeout), unlockHint)
+		return hint.With(fmt.Errorf("%w: %s did not answer within %s (is it locked with nothing to unlock it?)", ErrUnavailable, backendName(), s.timeout), unlockAdvice(runtime.GOOS))
 	}
 }
 
-// unlockHint is the advice when the keychain is there but locked.
-const unlockHint = "unlock your keyring (log in to your desktop session, or open your keyring app), then try again"
+// unlockAdvice is the advice when the keychain is there but locked, or
+// does not answer, on goos. The Windows Credential Manager has
+// no lock of its own: it belongs to the signed-in user's session.
+func unlockAdvice(goos string) string {
+	if goos == "windows" {
+		return "sign in to Windows as yourself (the Credential Manager belongs to your own session, not to a service or a runas shell), then try again"
+	}
+	return "unlock your keyring (log in to your desktop session, or open your keyring app), then try again"
+}
 
 // Memory is an in-process keychain for tests and for the demo's throwaway
 // identity. Setting Err makes every call fail with it.

@@ -152,3 +152,12 @@ func TestHelperNoBus(t *testing.T) {
 		t.Skip("helper process only")
 	}
 }
+
+func TestUnlockAdviceSpeaksTheOSsLanguage(t *testing.T) {
+	if got := unlockAdvice("linux"); !strings.Contains(got, "unlock your keyring") {
+		t.Errorf("linux: %q", got)
+	}
+	if got := unlockAdvice("windows"); strings.Contains(got, "keyring") || !strings.Contains(got, "Credential Manager") {
+		t.Errorf("windows: %q", got)
+	}
+}

@@ -6,11 +6,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os/exec"
 	"syscall"
 )
 
-// candidates is the single file name: Unix has no implied extensions.
-func candidates(path string) []string { return []string{path} }
+// pathExts is nil: Unix has no implied extensions.
+func pathExts() []string { return nil }
+
+// Command is exec.Command: Unix has no batch files to treat apart.
+func Command(path string, args []string) (*exec.Cmd, error) {
+	return exec.Command(path, args...), nil
+}
+
+// CheckArgs accepts every argument: execve passes them to the program as
+// they are.
+func CheckArgs(string, []string) error { return nil }
 
 // Exec replaces envsafe with the program: same PID, so signals sent to the
 // PID envsafe started with, the terminal's job control and the exit status

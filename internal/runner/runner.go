@@ -116,7 +116,37 @@ func ChildEnviron(inherited []string) []string {
 // would cost more than the rest of the work together. All NAME=VALUE strings
 // share one allocation.
 func BuildEnv(inherited []string, secrets Secrets, preserve []string) Env {
+	return buildEnv(inherited, secrets, preserve, runtime.GOOS == "windows")
+}
+
+// buildEnv is BuildEnv; fold compares names without regard to case, as
+// Windows does (a secret Path replaces PATH there, and --preserve-env PATH
+// keeps Path). fold is a parameter so both forms are tested everywhere.
+func buildEnv(inherited []string, secrets Secrets, preserve []string, fold bool) Env {
 	var e Env
+	key := func(name string) string { return name }
+	if fold {
+		key = strings.ToUpper
+	}
+	preserved := make(map[string]bool, len(preserve))
+	for _, name := range preserve {
+		preserved[key(name)] = true
+	}
+	// lookup finds the secret an inherited name refers to; with fold, a
+	// secret spelled in another case (found through secretNames) counts.
+	lookup := secrets.Lookup
+	if fold {
+		secretNames := make(map[string]string, secrets.Len())
+		for name := range secrets.All() {
+			secretNames[key(name)] = name
+		}
+		lookup = func(name string) (string, bool) {
+			if exact, ok := secretNames[key(name)]; ok {
+				return secrets.Lookup(exact)
+			}
+			return "", false
+		}
+	}
 	inheritedValue := make(map[string]string, len(inherited))
 	vars := make([]string, 0, len(inherited)+secrets.Len())
 	for _, kv := range inherited {
@@ -124,15 +154,15 @@ func BuildEnv(inherited []string, secrets Secrets, preserve []string) Env {
 		if isKeyVar(name) {
 			continue
 		}
-		if _, dup := inheritedValue[name]; dup {
+		if _, dup := inheritedValue[key(name)]; dup {
 			continue
 		}
-		inheritedValue[name] = value
-		secret, ok := secrets.Lookup(name)
+		inheritedValue[key(name)] = value
+		secret, ok := lookup(name)
 		switch {
 		case !ok:
 			vars = append(vars, kv)
-		case slices.Contains(preserve, name):
+		case preserved[key(name)]:
 			vars = append(vars, kv)
 		case value != secret:
 			e.Shadowed = append(e.Shadowed, name)
@@ -150,7 +180,7 @@ func BuildEnv(inherited []string, secrets Secrets, preserve []string) Env {
 		if LoadsCode(name) {
 			e.Risky = append(e.Risky, name)
 		}
-		if _, inherited := inheritedValue[name]; inherited && slices.Contains(preserve, name) {
+		if _, inherited := inheritedValue[key(name)]; inherited && preserved[key(name)] {
 			continue // the inherited value was kept above
 		}
 		start := b.Len()
@@ -200,30 +230,38 @@ func LargestVars(vars []string, n int) string {
 	return strings.Join(out, ", ")
 }
 
-// LookPath finds cmd like a POSIX shell: a name with a slash is used as
-// is; otherwise the first executable regular file on path. A match that is
-// not executable (or is a folder) is ErrNotExecutable, nothing at all is
-// ErrNotFound.
+// LookPath finds cmd the way the OS's shell would. On Unix, like a POSIX
+// shell: a name with a slash is used as is, otherwise the first executable
+// regular file on path. On Windows, like cmd.exe (see pathExts): a name
+// without a program extension is tried with each PATHEXT extension in each
+// folder, so an extension-less file never hides tool.bat further on. A match
+// that is not executable (or is a folder, or on Windows has no program
+// extension) is ErrNotExecutable, nothing at all is ErrNotFound.
 func LookPath(cmd, path string) (string, error) {
+	return lookPath(cmd, path, pathExts())
+}
+
+// lookPath is LookPath with the program extensions as a parameter: nil on
+// Unix, PATHEXT's list (lower case, with dots) on Windows, so the Windows
+// rules are tested everywhere.
+func lookPath(cmd, path string, exts []string) (string, error) {
 	if cmd == "" {
 		return "", fmt.Errorf("%w: empty command name", ErrNotFound)
 	}
-	if strings.ContainsRune(cmd, os.PathSeparator) || (runtime.GOOS == "windows" && strings.ContainsRune(cmd, '/')) {
-		return cmd, checkExecutable(cmd)
+	if strings.ContainsRune(cmd, os.PathSeparator) || (exts != nil && strings.ContainsAny(cmd, `/\:`)) {
+		return findIn(cmd, exts)
 	}
 	var denied error
 	for _, dir := range filepath.SplitList(path) {
 		if dir == "" {
 			continue // an empty entry means "." to some shells; envsafe does not search the current folder
 		}
-		for _, candidate := range candidates(filepath.Join(dir, cmd)) {
-			err := checkExecutable(candidate)
-			if err == nil {
-				return candidate, nil
-			}
-			if errors.Is(err, ErrNotExecutable) && denied == nil {
-				denied = err
-			}
+		found, err := findIn(filepath.Join(dir, cmd), exts)
+		if err == nil {
+			return found, nil
+		}
+		if errors.Is(err, ErrNotExecutable) && denied == nil {
+			denied = err
 		}
 	}
 	if denied != nil {
@@ -232,7 +270,70 @@ func LookPath(cmd, path string) (string, error) {
 	return "", fmt.Errorf("%s: %w", cmd, ErrNotFound)
 }
 
-func checkExecutable(path string) error {
+// findIn checks one place for the program: on Unix the file itself; on
+// Windows, as cmd.exe does, the name as given only when its extension is a
+// program extension, then the name with each extension added.
+func findIn(path string, exts []string) (string, error) {
+	if exts == nil {
+		return path, checkExecutable(path, false)
+	}
+	var denied error
+	if hasExt(path, exts) {
+		err := checkExecutable(path, true)
+		if err == nil {
+			return path, nil
+		}
+		if errors.Is(err, ErrNotExecutable) {
+			denied = err
+		}
+	}
+	for _, ext := range exts {
+		err := checkExecutable(path+ext, true)
+		if err == nil {
+			return path + ext, nil
+		}
+		if errors.Is(err, ErrNotExecutable) && denied == nil {
+			denied = err
+		}
+	}
+	if denied != nil {
+		return "", denied
+	}
+	if fi, err := os.Stat(path); err == nil && !fi.IsDir() {
+		return "", fmt.Errorf("%s: %w (Windows runs only files ending in %s)", path, ErrNotExecutable, strings.Join(exts, " "))
+	}
+	return "", fmt.Errorf("%s: %w", path, ErrNotFound)
+}
+
+// hasExt reports whether path ends in one of the program extensions.
+func hasExt(path string, exts []string) bool {
+	ext := strings.ToLower(filepath.Ext(path))
+	return ext != "" && slices.Contains(exts, ext)
+}
+
+// parsePathExt turns a PATHEXT value into lower-case extensions with their
+// dots, as cmd.exe reads it; empty means cmd.exe's own default list.
+func parsePathExt(v string) []string {
+	var exts []string
+	for _, e := range strings.Split(strings.ToLower(v), ";") {
+		e = strings.TrimSpace(e)
+		if e == "" {
+			continue
+		}
+		if !strings.HasPrefix(e, ".") {
+			e = "." + e
+		}
+		if !slices.Contains(exts, e) {
+			exts = append(exts, e)
+		}
+	}
+	if len(exts) == 0 {
+		exts = []string{".com", ".exe", ".bat", ".cmd"}
+	}
+	return exts
+}
+
+func checkExecutable(path string, windows bool) error {
 	fi, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -243,7 +344,7 @@ func checkExecutable(path string) error {
 		return fmt.Errorf("%s: %w", path, err)
 	case fi.IsDir():
 		return fmt.Errorf("%s: %w (it is a folder)", path, ErrNotExecutable)
-	case runtime.GOOS != "windows" && fi.Mode().Perm()&0o111 == 0:
+	case !windows && fi.Mode().Perm()&0o111 == 0:
 		return fmt.Errorf("%s: %w (no execute permission)", path, ErrNotExecutable)
 	}
 	return nil

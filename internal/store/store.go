@@ -408,7 +408,7 @@ func (s *Store) lock(ctx context.Context) (func(), error) {
 		}
 		if fi, lerr := os.Lstat(filepath.Join(s.Dir(), ".lock")); lerr == nil && !fi.Mode().IsRegular() {
 			return nil, hint.With(fmt.Errorf("locking %s: %s/.lock is not a regular file (it is %s): %w", DirName, DirName, kindOf(fi.Mode()), err),
-				"envsafe does not follow it; delete it (`rm "+DirName+"/.lock`) and try again")
+				"envsafe does not follow it; delete it (`"+hint.DeleteFiles(filepath.Join(DirName, ".lock"))+"`) and try again")
 		}
 		return nil, fmt.Errorf("locking %s: %w", DirName, err)
 	}
