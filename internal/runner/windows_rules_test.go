@@ -36,10 +36,10 @@ func tempDir(t *testing.T) string {
 }
 
 func TestBuildEnvFoldsNamesLikeWindows(t *testing.T) {
-	inherited := []string{`PATH=C:\Windows`, "Home=x", "TEMP=t"}
-	e := buildEnv(inherited, Map{"Path": `C:\evil`, "HOME": "x"}, nil, true)
+	inherited := []string{`PATH=C:\Windows`, "Lang=x", "TEMP=t"}
+	e := buildEnv(inherited, Map{"Path": `C:\evil`, "LANG": "x"}, nil, true)
 	got := slices.Sorted(slices.Values(e.Vars))
-	if want := []string{"HOME=x", `Path=C:\evil`, "TEMP=t"}; !reflect.DeepEqual(got, want) {
+	if want := []string{"LANG=x", `Path=C:\evil`, "TEMP=t"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("Vars = %q, want %q: a secret Path replaces PATH, leaving one of them", got, want)
 	}
 	if !reflect.DeepEqual(e.Shadowed, []string{"PATH"}) || !reflect.DeepEqual(e.Risky, []string{"Path"}) {
@@ -47,7 +47,7 @@ func TestBuildEnvFoldsNamesLikeWindows(t *testing.T) {
 	}
 	e = buildEnv(inherited, Map{"Path": `C:\evil`}, []string{"path"}, true)
 	got = slices.Sorted(slices.Values(e.Vars))
-	if want := []string{"Home=x", `PATH=C:\Windows`, "TEMP=t"}; !reflect.DeepEqual(got, want) {
+	if want := []string{"Lang=x", `PATH=C:\Windows`, "TEMP=t"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("--preserve-env path: Vars = %q, want %q", got, want)
 	}
 	e = buildEnv([]string{"Path=a", "PATH=b"}, Map{}, nil, true)
