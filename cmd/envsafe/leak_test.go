@@ -499,6 +499,9 @@ esac`)
 	run(0, "trust", "apply")
 	run(0, "trust", "forget", "-e", "development")
 	run(anyFailure, "trust", "forget", "-e", "no such")
+	run(anyFailure, "trust", "admin", "sign", "--yes")          // nothing waiting
+	run(anyFailure, "trust", "admin", "add", "nobody", "--yes") // no such member
+	run(anyFailure, "trust", "admin", "rm", "nobody", "--yes")
 	sigFile := filepath.Join(lt.root, ".envsafe", "team.sig")
 	oursSig := copyTo(t, sigFile, filepath.Join(lt.tmp, "ours.sig"))
 	theirsSig := copyTo(t, sigFile, filepath.Join(lt.tmp, "theirs.sig"))

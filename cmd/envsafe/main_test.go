@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/envsafe/envsafe/internal/identity"
+	"github.com/envsafe/envsafe/internal/trust"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/envsafe/envsafe/internal/crypt"
 	"github.com/envsafe/envsafe/internal/crypt/plugintest"
@@ -116,17 +119,18 @@ func scriptParams(dir, dotenvx string) testscript.Params {
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"flipbyte":    cmdFlipByte,
-			"truncate":    cmdTruncate,
-			"genfile":     cmdGenFile,
-			"lines":       cmdLines,
-			"exits":       cmdExits,
-			"newprocs":    cmdNewProcs,
-			"ageencrypt":  cmdAgeEncrypt,
-			"noplaintext": cmdNoPlaintext,
-			"dropline":    cmdDropLine,
-			"pluginkey":   cmdPluginKey,
-			"tagtest":     cmdTagtest,
+			"flipbyte":     cmdFlipByte,
+			"truncate":     cmdTruncate,
+			"genfile":      cmdGenFile,
+			"lines":        cmdLines,
+			"exits":        cmdExits,
+			"newprocs":     cmdNewProcs,
+			"ageencrypt":   cmdAgeEncrypt,
+			"noplaintext":  cmdNoPlaintext,
+			"dropline":     cmdDropLine,
+			"pluginkey":    cmdPluginKey,
+			"tagtest":      cmdTagtest,
+			"forgepending": cmdForgePending,
 		},
 	}
 }
@@ -269,4 +273,23 @@ func cmdLines(ts *testscript.TestScript, neg bool, args []string) {
 	if (got == want) == neg {
 		ts.Fatalf("%s has %d lines, want %s%d", args[1], got, map[bool]string{true: "not ", false: ""}[neg], want)
 	}
+}
+
+// forgepending TEAMSIG KEYFILE NAME OUT writes, as someone who can push
+// would, a pending admin change adding NAME with KEYFILE's signing key,
+// signed by that key alone.
+func cmdForgePending(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 4 {
+		ts.Fatalf("usage: forgepending TEAMSIG KEYFILE NAME OUT")
+	}
+	f, err := trust.Parse([]byte(ts.ReadFile(args[0])))
+	ts.Check(err)
+	id, err := identity.ReadFile(ts.MkAbs(args[1]))
+	ts.Check(err)
+	key, err := id.SigningKey()
+	ts.Check(err)
+	admins := append(slices.Clone(f.Log[len(f.Log)-1].Entry.Admins), trust.Admin{Name: args[2], Key: trust.PublicKeyText(key)})
+	entry, err := trust.AppendLogEntry(f.Log, admins, 1, time.Now(), key)
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[3]), trust.EncodePending(entry), 0o644))
 }

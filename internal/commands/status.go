@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
@@ -54,7 +56,10 @@ type statusSigned struct {
 	// Proposal is how team.yaml differs from the signed roster: nothing
 	// uses it until an admin signs it (trust apply).
 	Proposal []string `json:"proposal,omitempty"`
-	Error    string   `json:"error,omitempty"`
+	// AdminChange says an admin change waits for signatures in
+	// team.sig.pending.
+	AdminChange bool   `json:"admin_change_pending,omitempty"`
+	Error       string `json:"error,omitempty"`
 }
 
 type statusIdentity struct {
@@ -164,6 +169,8 @@ func projectStatus(s *store.Store, kc statusKeychain, id *identity.Resolved, idE
 		} else {
 			r.Signed.RosterVersion, r.Signed.Admins, r.Signed.Pin = sg.V.Roster.Version, adminNames(sg.V), sg.V.Pin().String()
 			r.Signed.Proposal = t.Diff(sg.V.Roster.Team)
+			_, err := os.Lstat(filepath.Join(s.Dir(), store.PendingAdminsFile))
+			r.Signed.AdminChange = err == nil
 			if signed, err := team.FromRoster(sg.V.Roster.Team); err == nil {
 				readers = signed
 			}
@@ -263,6 +270,9 @@ func printStatus(d *Deps, r statusReport) {
 		fmt.Fprintf(w, "signatures	signed roster version %d verified (admins: %s)\n", sg.RosterVersion, sg.Admins)
 		for _, line := range sg.Proposal {
 			fmt.Fprintf(w, "proposal	%s (team.yaml, not signed: an admin runs `envsafe trust apply`)\n", line)
+		}
+		if sg.AdminChange {
+			fmt.Fprintf(w, "proposal	a change of admins waits for signatures (.envsafe/%s): `envsafe trust admin sign`\n", store.PendingAdminsFile)
 		}
 	}
 	w.Flush()

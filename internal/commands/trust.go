@@ -54,6 +54,7 @@ Examples:
 				Flags:  []cli.Flag{&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation"}},
 				Action: func(c *cli.Context) error { return runTrustApply(c.Context, d, c.Bool("yes")) },
 			},
+			newTrustAdminCmd(d),
 			{
 				Name:  "adopt",
 				Usage: "sign an environment the roster still allows unsigned (you vouch for what it holds)",

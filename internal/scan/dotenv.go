@@ -52,7 +52,7 @@ func IsEnvsafeFile(p string) bool {
 	}
 	base := path.Base(p)
 	switch base {
-	case "team.sig", ".gitignore", ".lock":
+	case "team.sig", "team.sig.pending", ".gitignore", ".lock":
 		return true
 	}
 	return strings.HasPrefix(base, ".") && strings.Contains(base, ".tmp-")

@@ -389,7 +389,7 @@ func gitPathspecs(paths []string) []string {
 	}
 	// Only what IsEnvsafeFile leaves out; environment files are read
 	// without their armor, team.yaml and scanignore like any file.
-	for _, own := range []string{"team.sig", ".gitignore"} {
+	for _, own := range []string{"team.sig", "team.sig.pending", ".gitignore"} {
 		args = append(args, ":(exclude,glob)**/"+envsafeDir+"/"+own)
 	}
 	return args

@@ -295,7 +295,8 @@ func (sg *Signed) nextRosterWithout(t *team.Team, floors map[string]uint64, adop
 		return nil, nil, hint.With(ErrNotAdmin, "ask an admin to make this change")
 	}
 	if !slices.Equal(adminNames(sg.V.Admins), t.Admins) && len(t.Admins) > 0 {
-		return nil, nil, fmt.Errorf("changing who the admins are is not supported yet: keep admins: %v in team.yaml", adminNames(sg.V.Admins))
+		return nil, nil, hint.With(fmt.Errorf("team.yaml's admins differ from the admin log (%v)", adminNames(sg.V.Admins)),
+			"change admins with `envsafe trust admin add NAME` or `envsafe trust admin rm NAME`, and keep team.yaml's admins: line as it is")
 	}
 	f, err := trust.Parse(sg.raw)
 	if err != nil {
