@@ -44,7 +44,7 @@ envsafe trust admin sign (proof that they hold their key).
 
 Examples:
    envsafe trust admin add bob && git add .envsafe && git commit -m "Propose bob as admin"`,
-				Flags:     []cli.Flag{yes()},
+				Flags: []cli.Flag{yes()},
 				Action: func(c *cli.Context) error {
 					if c.NArg() != 1 {
 						return usagef("trust admin add", "trust admin add takes one member NAME")
@@ -62,7 +62,7 @@ would not notice a history NAME forged from before it.
 
 Examples:
    envsafe trust admin rm carol`,
-				Flags:     []cli.Flag{yes()},
+				Flags: []cli.Flag{yes()},
 				Action: func(c *cli.Context) error {
 					if c.NArg() != 1 {
 						return usagef("trust admin rm", "trust admin rm takes one admin NAME")
