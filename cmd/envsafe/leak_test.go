@@ -502,6 +502,16 @@ esac`)
 	run(anyFailure, "trust", "admin", "sign", "--yes")          // nothing waiting
 	run(anyFailure, "trust", "admin", "add", "nobody", "--yes") // no such member
 	run(anyFailure, "trust", "admin", "rm", "nobody", "--yes")
+	// sam, a writer with a signing key, becomes an admin (his own signature
+	// completes it), and stops being one.
+	samSecret, samPub := newKey(t, lt.sandbox)
+	lt.keys = append(lt.keys, strings.TrimSpace(samSecret))
+	sam := []string{"ENVSAFE_IDENTITY=" + samSecret}
+	samSign := strings.TrimSpace(lt.do(leakStep{args: []string{"identity", "show", "--sign"}, env: sam, want: 0}).stdout)
+	run(0, "member", "add", "sam", samPub, "--sign", samSign, "-e", "development", "--yes")
+	run(0, "trust", "admin", "add", "sam", "--yes")
+	lt.do(leakStep{args: []string{"trust", "admin", "sign", "--yes"}, env: sam, want: 0})
+	run(0, "trust", "admin", "rm", "sam", "--yes")
 	sigFile := filepath.Join(lt.root, ".envsafe", "team.sig")
 	oursSig := copyTo(t, sigFile, filepath.Join(lt.tmp, "ours.sig"))
 	theirsSig := copyTo(t, sigFile, filepath.Join(lt.tmp, "theirs.sig"))

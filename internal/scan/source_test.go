@@ -221,7 +221,7 @@ func TestWorkTreeInGitReadsListedAndNamedFiles(t *testing.T) {
 	if r.Scanned != 5 { // a.txt once, .env, ignored.txt, .env.local, production.age (armor only)
 		t.Errorf("scanned %d, want 5", r.Scanned)
 	}
-	wantCall := root + ": -c core.quotePath=false ls-files -z --cached --others --exclude-standard -- :(literal)a.txt :(literal).env :(literal)ignored.txt :(literal).env.local :(literal).envsafe/production.age :(exclude,glob)**/.envsafe/team.sig :(exclude,glob)**/.envsafe/.gitignore"
+	wantCall := root + ": -c core.quotePath=false ls-files -z --cached --others --exclude-standard -- :(literal)a.txt :(literal).env :(literal)ignored.txt :(literal).env.local :(literal).envsafe/production.age :(exclude,glob)**/.envsafe/team.sig :(exclude,glob)**/.envsafe/team.sig.pending :(exclude,glob)**/.envsafe/.gitignore"
 	if !reflect.DeepEqual(g.calls, []string{wantCall}) {
 		t.Errorf("git calls %q", g.calls)
 	}
@@ -292,7 +292,7 @@ func TestStagedReadsTheWholeRepositoryFromTheDiff(t *testing.T) {
 	}
 	wantCalls := []string{
 		"/top/svc/api: rev-parse --show-toplevel --show-prefix",
-		"/top: -c core.quotePath=false diff --cached -U0 --no-color --no-ext-diff --no-textconv --no-renames --src-prefix=a/ --dst-prefix=b/ -- . :(exclude,glob)**/.envsafe/team.sig :(exclude,glob)**/.envsafe/.gitignore",
+		"/top: -c core.quotePath=false diff --cached -U0 --no-color --no-ext-diff --no-textconv --no-renames --src-prefix=a/ --dst-prefix=b/ -- . :(exclude,glob)**/.envsafe/team.sig :(exclude,glob)**/.envsafe/team.sig.pending :(exclude,glob)**/.envsafe/.gitignore",
 		"/top: cat-file blob :svc/api/.env",
 	}
 	if !reflect.DeepEqual(g.calls, wantCalls) {
@@ -326,7 +326,7 @@ func TestHistoryReportsEachCommitInCommitOrder(t *testing.T) {
 		t.Errorf("files %d scanned %d, want 4 and 4", r.Files(), r.Scanned)
 	}
 	if c := g.calls[1]; !strings.HasPrefix(c, "/top: -c core.quotePath=false log -p --all --no-show-signature --format="+CommitFormat+" -U0 ") ||
-		!strings.HasSuffix(c, " -- :(literal)src dir :(literal)* :(exclude,glob)**/.envsafe/team.sig :(exclude,glob)**/.envsafe/.gitignore") {
+		!strings.HasSuffix(c, " -- :(literal)src dir :(literal)* :(exclude,glob)**/.envsafe/team.sig :(exclude,glob)**/.envsafe/team.sig.pending :(exclude,glob)**/.envsafe/.gitignore") {
 		t.Errorf("git call %q", c)
 	}
 }
