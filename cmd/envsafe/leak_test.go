@@ -511,6 +511,7 @@ esac`)
 	run(0, "member", "add", "sam", samPub, "--sign", samSign, "-e", "development", "--yes")
 	run(0, "trust", "admin", "add", "sam", "--yes")
 	lt.do(leakStep{args: []string{"trust", "admin", "sign", "--yes"}, env: sam, want: 0})
+	run(0, "trust", "admin", "sign", "--yes") // an admin's signature last applies it
 	run(0, "trust", "admin", "rm", "sam", "--yes")
 	sigFile := filepath.Join(lt.root, ".envsafe", "team.sig")
 	oursSig := copyTo(t, sigFile, filepath.Join(lt.tmp, "ours.sig"))

@@ -24,13 +24,14 @@ func newTrustAdminCmd(d *Deps) *cli.Command {
 		Name:  "admin",
 		Usage: "change who the admins of a signed project are",
 		Description: `Admins sign the roster: who may read and write which environment. A change
-of admins is a new entry in team.sig's admin log, signed by an admin now
-and by each admin it adds, who proves so that they hold their key. Until it
-has every signature it waits in .envsafe/team.sig.pending (commit it, so
-the others can sign); nothing in it counts before then.
+of admins is a new entry in team.sig's admin log, signed by each admin it
+adds (who proves so that they hold their key) and then by an admin, whose
+signature applies it at once. Until then it waits in
+.envsafe/team.sig.pending (commit it, so the others can sign); it holds no
+admin's signature and nothing in it counts.
 
 Examples:
-   envsafe trust admin add bob        (then bob: envsafe trust admin sign)
+   envsafe trust admin add bob        (then bob, then an admin: envsafe trust admin sign)
    envsafe trust admin rm carol
    envsafe trust admin sign`,
 		Subcommands: []*cli.Command{
@@ -40,7 +41,8 @@ Examples:
 				ArgsUsage: "NAME",
 				Description: `NAME must be a member of the signed roster with a signing key. The change
 waits in .envsafe/team.sig.pending until NAME signs it with
-envsafe trust admin sign (proof that they hold their key).
+envsafe trust admin sign (proof that they hold their key); an admin's
+envsafe trust admin sign then applies it.
 
 Examples:
    envsafe trust admin add bob && git add .envsafe && git commit -m "Propose bob as admin"`,
@@ -57,6 +59,7 @@ Examples:
 				Usage:     "take a member's admin role away",
 				ArgsUsage: "NAME",
 				Description: `Applied at once (one admin's signature is enough); NAME stays a member.
+Another admin removes you.
 Re-issue CI's pin line as printed: a CI runner pinned before the removal
 would not notice a history NAME forged from before it.
 
@@ -161,7 +164,7 @@ func (d *Deps) reviewAdmins(cmd, question string, yes bool) func([]string) error
 
 func reportAdmins(d *Deps, s *store.Store, st store.AdminStatus) error {
 	if !st.Applied {
-		d.say("Signed. Still needed: %s. Commit .envsafe/%s and push; each of them runs `envsafe trust admin sign`.", strings.Join(st.Missing, "; "), store.PendingAdminsFile)
+		d.say("Waiting. Still needed: %s. Commit .envsafe/%s and push; each of them runs `envsafe trust admin sign` (an admin last, which applies it).", strings.Join(st.Missing, "; "), store.PendingAdminsFile)
 		return nil
 	}
 	d.say("Applied: the admin log and a new roster version are in .envsafe/%s. Commit .envsafe/ and push.", store.TeamSigFile)

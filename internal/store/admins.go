@@ -36,9 +36,10 @@ type AdminStatus struct {
 
 // ProposeAdmins starts a change of the admin set by an admin: the admins
 // become names (roster members who can sign) with threshold signatures
-// needed for each later change. The caller signs it after review; if that
-// is all it needs (removing an admin under threshold 1) it is applied at
-// once, otherwise it waits in PendingAdminsFile for SignPendingAdmins.
+// needed for each later change. If the caller's signature is all it needs
+// (removing another admin under threshold 1) it is applied at once;
+// otherwise it waits, unsigned by the caller, in PendingAdminsFile for the
+// added admins' signatures (SignPendingAdmins), and an admin's last.
 func (s *Store) ProposeAdmins(ctx context.Context, id *crypt.Identity, names []string, threshold int, review func([]string) error) (AdminStatus, error) {
 	unlock, err := s.lock(ctx)
 	if err != nil {
@@ -65,12 +66,20 @@ func (s *Store) ProposeAdmins(ctx context.Context, id *crypt.Identity, names []s
 		}
 		admins = append(admins, trust.Admin{Name: name, Key: key})
 	}
-	entry, err := trust.AppendLogEntry(f.Log, admins, threshold, time.Now(), sg.key)
+	entry, err := trust.AppendLogEntry(f.Log, admins, threshold, time.Now())
 	if err != nil {
 		return AdminStatus{}, err
 	}
 	return s.advanceAdmins(sg, f, entry, review)
 }
+
+// A current admin's signature on an admin change is made only in the
+// command that applies it: a signed proposal left in PendingAdminsFile (or
+// in git history, after it was withdrawn) could otherwise be completed
+// later by the person it adds — after they were removed, say. So the added
+// admins sign the pending change first, and a current admin's signature
+// comes last, with the change applied at once; until then the pending file
+// holds no current admin's signature and is worth nothing to anyone.
 
 // SignPendingAdmins adds the caller's signature to the waiting admin
 // change, after review, and applies it once it has every signature it needs.
@@ -111,9 +120,6 @@ func (s *Store) SignPendingAdmins(ctx context.Context, id *crypt.Identity, revie
 	if !asked {
 		return AdminStatus{}, hint.With(errors.New("the waiting admin change is not yours to sign: you are neither a current nor an added admin"), "an admin signs it with `envsafe trust admin sign`")
 	}
-	if err := entry.AddSignature(sg.key); err != nil {
-		return AdminStatus{}, err
-	}
 	return s.advanceAdmins(sg, f, entry, review)
 }
 
@@ -139,26 +145,46 @@ func (s *Store) adminContext() (*Signed, *trust.File, error) {
 // by the caller, who must be one of them, and the result is verified as
 // any reader would before it is written.
 func (s *Store) advanceAdmins(sg *Signed, f *trust.File, entry trust.LogLine, review func([]string) error) (AdminStatus, error) {
-	st := AdminStatus{Lines: trust.AdminChange(f.Log[len(f.Log)-1].Entry, entry.Entry)}
-	missing, err := trust.MissingSigners(f.Log, entry)
+	head := f.Log[len(f.Log)-1].Entry
+	st := AdminStatus{Lines: trust.AdminChange(head, entry.Entry)}
+	mine := trust.FormatPublicKey(sg.key.Public().(ed25519.PublicKey))
+	isMine := func(a trust.Admin) bool { return a.Key == mine }
+	current, inNew := slices.ContainsFunc(head.Admins, isMine), slices.ContainsFunc(entry.Entry.Admins, isMine)
+	before, err := trust.MissingSigners(f.Log, entry)
 	if err != nil {
 		return st, fmt.Errorf("%w: %w", ErrIntegrity, err)
 	}
-	mine := trust.FormatPublicKey(sg.key.Public().(ed25519.PublicKey))
-	if len(missing) == 0 && !slices.ContainsFunc(entry.Entry.Admins, func(a trust.Admin) bool { return a.Key == mine }) {
-		// Complete, but its roster must be signed by one of the new admins.
-		missing = []string{"one of the new admins, to sign the roster under them"}
+	signed := entry
+	if err := signed.AddSignature(sg.key); err != nil {
+		return st, err
 	}
-	st.Missing = missing
+	missing, err := trust.MissingSigners(f.Log, signed)
+	if err != nil {
+		return st, fmt.Errorf("%w: %w", ErrIntegrity, err)
+	}
+	apply := len(missing) == 0 && inNew
+	switch {
+	case current && !apply && len(missing) > 0:
+		// Not the last signature: leave it unsigned by us (see above).
+		signed, st.Missing = entry, before
+	case current && !apply:
+		return st, hint.With(errors.New("you would leave the admins with this change, so another admin applies it"),
+			"ask one of the admins who stay to run `envsafe trust admin sign`")
+	case !current && len(missing) == 0 && !inNew:
+		return st, errors.New("you are not asked to sign this admin change")
+	case !apply:
+		st.Missing = missing
+	}
 	if review != nil {
 		if err := review(st.Lines); err != nil {
 			return st, err
 		}
 	}
 	pending := filepath.Join(s.Dir(), PendingAdminsFile)
-	if len(missing) > 0 {
-		return st, atomicfile.Write(pending, trust.EncodePending(entry), 0o644)
+	if !apply {
+		return st, atomicfile.Write(pending, trust.EncodePending(signed), 0o644)
 	}
+	entry = signed
 	log := append(slices.Clone(f.Log), entry)
 	r := sg.V.Roster
 	roster, err := trust.SignRoster(log, trust.Roster{Version: r.Version + 1, Team: r.Team, Floors: r.Floors, UnsignedOK: r.UnsignedOK}, time.Now(), sg.key)

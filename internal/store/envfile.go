@@ -2,8 +2,6 @@ package store
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 
@@ -73,7 +71,7 @@ func OpenFile(data []byte, env string, id *crypt.Identity, sg *Signed, readers f
 		return nil, nil, fmt.Errorf("%w: %w", ErrIntegrity, err)
 	}
 	if sg != nil {
-		if err := sg.verifyFile(p.Environment, p, plain, fileID(data, id)); err != nil {
+		if err := sg.verifyFile(p.Environment, p, plain, recordOf(id, "env", data)); err != nil {
 			clear(plain)
 			return nil, nil, err
 		}
@@ -173,14 +171,4 @@ func pluginKeys(t *team.Team) int {
 		}
 	}
 	return n
-}
-
-// fileID names an environment file's exact bytes as opened by one key: the
-// same file and key always decrypt to the same payload.
-func fileID(data []byte, id *crypt.Identity) string {
-	h := sha256.New()
-	h.Write([]byte(id.Public()))
-	h.Write([]byte{0})
-	h.Write(data)
-	return hex.EncodeToString(h.Sum(nil))
 }

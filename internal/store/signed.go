@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -136,7 +137,8 @@ func (s *Store) LoadSignedFrom(data []byte, from string, pin trust.Pin, states S
 	if err != nil {
 		return nil, err
 	}
-	known := states.sigsChecked(pin.Project)
+	record := recordOf(id, "team.sig", data)
+	known := record != "" && states.sigsChecked(pin.Project) == record
 	v, err := trust.VerifyKnown(data, pin, st, known)
 	if errors.Is(err, trust.ErrRollback) {
 		return nil, hint.With(fmt.Errorf("%s: %w: %w", rel, ErrIntegrity, err),
@@ -155,8 +157,8 @@ func (s *Store) LoadSignedFrom(data []byte, from string, pin trust.Pin, states S
 			return nil, err
 		}
 	}
-	if h := trust.SigsHash(data); h != known {
-		states.recordSigsChecked(pin.Project, h)
+	if record != "" && !known {
+		states.recordSigsChecked(pin.Project, record)
 	}
 	sg := &Signed{V: v, state: st, states: states, raw: data, id: id}
 	for _, m := range v.Roster.Team.Members {
@@ -330,10 +332,9 @@ func (d StateDir) Load(project string) (trust.State, error) {
 	return trust.DecodeState(data)
 }
 
-// sigsChecked returns the hash of the team.sig whose every signature this
-// machine checked last, or "": a signed run then skips repeating the
-// Ed25519 checks of the same bytes (trust.VerifyKnown). It lives beside the
-// pins, which an attacker who could write it could replace anyway.
+// sigsChecked returns the record (recordOf) of the team.sig whose every
+// signature this machine checked last, or "": a signed run then skips
+// repeating the Ed25519 checks of the same bytes (trust.VerifyKnown).
 func (d StateDir) sigsChecked(project string) string {
 	if d == "" {
 		return ""
@@ -514,4 +515,27 @@ func (s *Store) OpenVersion(data []byte, env string, id *crypt.Identity) (*paylo
 		return nil, err
 	}
 	return p, nil
+}
+
+// recordOf is this identity's keyed record of having checked the
+// signatures of data (a team.sig, an environment file): an HMAC under a
+// key derived from the identity's secret, so that whoever can write the
+// state folder (a CI cache, say) cannot make a record for a forged file.
+// "" when the identity has no key to derive it from: then nothing is
+// recorded and every check runs.
+func recordOf(id *crypt.Identity, kind string, data []byte) string {
+	if id == nil {
+		return ""
+	}
+	key, err := id.SigningKey()
+	if err != nil || key == nil {
+		return ""
+	}
+	k := hmac.New(sha256.New, key.Seed())
+	k.Write([]byte("envsafe: checked-signature records"))
+	m := hmac.New(sha256.New, k.Sum(nil))
+	m.Write([]byte(kind))
+	m.Write([]byte{0})
+	m.Write(data)
+	return hex.EncodeToString(m.Sum(nil))
 }

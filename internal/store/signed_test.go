@@ -3,6 +3,8 @@ package store
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -269,8 +271,8 @@ func TestCheckedSignaturesAreRecordedPerTeamSig(t *testing.T) {
 	if _, err := sp.as(t, sp.alice, states).Read("development", sp.alice.id); err != nil {
 		t.Fatal(err)
 	}
-	if got := states.sigsChecked(sp.pin.Project); got != trust.SigsHash(sp.teamSig) {
-		t.Fatalf("recorded %q, want the hash of team.sig", got)
+	if got := states.sigsChecked(sp.pin.Project); got == "" || got != recordOf(sp.alice.id, "team.sig", sp.teamSig) {
+		t.Fatalf("recorded %q, want alice's keyed record of team.sig", got)
 	}
 	if fi, err := os.Stat(filepath.Join(string(states), sp.pin.Project+".sigs-checked")); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("record: %v %v", fi, err)
@@ -284,5 +286,17 @@ func TestCheckedSignaturesAreRecordedPerTeamSig(t *testing.T) {
 	}
 	if _, err := sp.as(t, sp.alice, states).Read("development", sp.alice.id); !errors.Is(err, ErrIntegrity) {
 		t.Fatalf("a changed team.sig after a recorded check read as %v, want refused", err)
+	}
+	// Someone who can write the state folder (a CI cache) but holds no
+	// key cannot make a record: an unkeyed hash of the forgery is no record.
+	plain := sha256.Sum256(forged)
+	states.recordSigsChecked(sp.pin.Project, hex.EncodeToString(plain[:]))
+	if _, err := sp.as(t, sp.alice, states).Read("development", sp.alice.id); !errors.Is(err, ErrIntegrity) {
+		t.Fatalf("a forged team.sig with a planted record read as %v, want refused", err)
+	}
+	// Nor does another identity's record count for alice.
+	states.recordSigsChecked(sp.pin.Project, recordOf(sp.bob.id, "team.sig", forged))
+	if _, err := sp.as(t, sp.alice, states).Read("development", sp.alice.id); !errors.Is(err, ErrIntegrity) {
+		t.Fatalf("a forged team.sig with bob's record read as %v, want refused", err)
 	}
 }

@@ -129,20 +129,15 @@ func (v *Verified) signer(pub ed25519.PublicKey) (*Member, bool) {
 // Verify does not touch st; the caller merges v.State() into it after the
 // whole command succeeded.
 func Verify(teamSig []byte, pin Pin, st State) (*Verified, error) {
-	return VerifyKnown(teamSig, pin, st, "")
+	return VerifyKnown(teamSig, pin, st, false)
 }
 
-// SigsHash names team.sig's exact bytes for VerifyKnown's cache.
-func SigsHash(teamSig []byte) string { return hashHex(teamSig) }
-
 // VerifyKnown is Verify for a machine that already checked every signature
-// of these exact bytes: when knownGood is SigsHash(teamSig), recorded in the
-// machine's own trust state after a full Verify, the Ed25519 checks are not
-// repeated (they are a pure function of the bytes); everything else (the
-// pin, the chain, who may sign what, thresholds, rollback) is. Any other
-// knownGood checks everything.
-func VerifyKnown(teamSig []byte, pin Pin, st State, knownGood string) (*Verified, error) {
-	sigsKnown := knownGood != "" && knownGood == hashHex(teamSig)
+// of these exact bytes (sigsKnown: the caller's own keyed record says so):
+// the Ed25519 checks are not repeated (they are a pure function of the
+// bytes); everything else (the pin, the chain, who may sign what,
+// thresholds, rollback) is.
+func VerifyKnown(teamSig []byte, pin Pin, st State, sigsKnown bool) (*Verified, error) {
 	if pin.IsZero() {
 		return nil, fmt.Errorf("%w: this project has no trust root on this machine (envsafe trust pin PIN)", ErrNotPinned)
 	}

@@ -286,14 +286,14 @@ func TestVerifyThreshold(t *testing.T) {
 	}
 }
 
-// VerifyKnown skips only the Ed25519 checks, and only for the exact bytes
-// whose signatures were all checked: a forged roster (other bytes) is
-// checked in full, and a rollback is refused whatever is known.
+// VerifyKnown skips only the Ed25519 checks (the caller's keyed record
+// says these exact bytes were checked): a forged roster without such a
+// record is checked in full, and a rollback is refused whatever is known.
 func TestVerifyKnownSkipsOnlyTheSignaturesOfKnownBytes(t *testing.T) {
 	h := newHistory(t)
 	cur := h.current
 	good := cur.bytes()
-	if _, err := VerifyKnown(good, cur.pin(), State{}, SigsHash(good)); err != nil {
+	if _, err := VerifyKnown(good, cur.pin(), State{}, true); err != nil {
 		t.Fatalf("known good file: %v", err)
 	}
 	forged := cur.clone()
@@ -303,13 +303,11 @@ func TestVerifyKnownSkipsOnlyTheSignaturesOfKnownBytes(t *testing.T) {
 	sigs := forged.roster.Sigs
 	forged.signRawRoster(t, r)
 	forged.roster.Sigs = sigs // alice's signature over the old body
-	if _, err := VerifyKnown(forged.bytes(), cur.pin(), State{}, SigsHash(good)); !errors.Is(err, ErrBadSignature) {
-		t.Fatalf("forged roster with the good file's hash known: %v, want ErrBadSignature", err)
+	if _, err := VerifyKnown(forged.bytes(), cur.pin(), State{}, false); !errors.Is(err, ErrBadSignature) {
+		t.Fatalf("forged roster: %v, want ErrBadSignature", err)
 	}
-	// The forged bytes themselves, if they were ever marked known (they
-	// cannot be: only a full Verify records), would pass the signatures
-	// but still face every other check.
-	if _, err := VerifyKnown(h.early.bytes(), cur.pin(), State{Checkpoint: cur.checkpoint(2), RosterVersion: 3}, SigsHash(h.early.bytes())); !errors.Is(err, ErrRollback) {
+	// Known or not, every other check runs.
+	if _, err := VerifyKnown(h.early.bytes(), cur.pin(), State{Checkpoint: cur.checkpoint(2), RosterVersion: 3}, true); !errors.Is(err, ErrRollback) {
 		t.Fatalf("an older file with its own hash known: %v, want ErrRollback", err)
 	}
 }
