@@ -2,6 +2,8 @@ package crypt
 
 import (
 	"crypto/ed25519"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strings"
@@ -147,4 +149,26 @@ func (id *Identity) UseSigningKey(seed []byte) error {
 	}
 	id.signing = ed25519.NewKeyFromSeed(seed)
 	return nil
+}
+
+// RecordKey returns a key for this machine's own records about the files
+// this identity opened (whose signatures it checked), derived from the
+// identity's secret with no public-key operation, since every signed run
+// uses it; nil when the identity holds no secret here (a plugin stub
+// without its stored signing key).
+func (id *Identity) RecordKey() []byte {
+	var secret []byte
+	switch {
+	case id.sshEd25519 != nil:
+		secret = id.sshEd25519.Seed()
+	case id.signing != nil:
+		secret = id.signing.Seed()
+	case id.secret != "":
+		secret = []byte(id.secret)
+	default:
+		return nil
+	}
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("envsafe: this machine's records, v1"))
+	return m.Sum(nil)
 }

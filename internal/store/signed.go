@@ -527,13 +527,11 @@ func recordOf(id *crypt.Identity, kind string, data []byte) string {
 	if id == nil {
 		return ""
 	}
-	key, err := id.SigningKey()
-	if err != nil || key == nil {
+	key := id.RecordKey()
+	if key == nil {
 		return ""
 	}
-	k := hmac.New(sha256.New, key.Seed())
-	k.Write([]byte("envsafe: checked-signature records"))
-	m := hmac.New(sha256.New, k.Sum(nil))
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte(kind))
 	m.Write([]byte{0})
 	m.Write(data)
