@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -64,10 +65,22 @@ func runTrustApply(ctx context.Context, d *Deps, yes bool) error {
 		d.say("  %s", line)
 	}
 	var envs []string
+	proposed := t.Roster()
 	for _, env := range t.EnvNames() {
 		want, _ := sg.V.Recipients(env)
 		if now := teamKeys(t, env); !slices.Equal(now, want) {
 			envs = append(envs, env)
+			continue
+		}
+		// A file signed by someone the new roster no longer counts as a
+		// writer (made read-only, a new signing key, out of the
+		// environment) would be refused everywhere once it is signed: this
+		// admin, who reads it verified now, signs it again.
+		p, err := s.Read(env, id.Identity)
+		if err == nil && p.Sig != nil && !trust.IsWriter(proposed, env, p.Sig.Writer, p.Sig.Key) {
+			envs = append(envs, env)
+		} else if errors.Is(err, store.ErrNotRecipient) && losesWriter(sg.V.Roster.Team, proposed, env) {
+			d.say("Not checked (you cannot read it): whether %s's last writer stays a writer; if not, one of its writers re-signs it with `envsafe rekey -e %s` before this change.", env, env)
 		}
 	}
 	_, done, err := s.ChangeAccess(ctx, id.Identity, store.Access{
@@ -128,4 +141,15 @@ func runTrustAdopt(ctx context.Context, d *Deps, envFlag string, yes bool) error
 		d.say("Signed %s. Commit .envsafe/ and push; an admin removes its unsigned allowance from the roster with their next change.", env)
 	}
 	return nil
+}
+
+// losesWriter reports whether some writer of env under before is not one
+// under after (read-only now, another signing key, out of env).
+func losesWriter(before, after trust.Team, env string) bool {
+	for _, m := range before.Members {
+		if m.Sign != "" && trust.IsWriter(before, env, m.Name, m.Sign) && !trust.IsWriter(after, env, m.Name, m.Sign) {
+			return true
+		}
+	}
+	return false
 }

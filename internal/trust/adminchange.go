@@ -157,3 +157,30 @@ func (v *Verified) SigningKeyOf(name string) (string, bool) {
 	}
 	return FormatPublicKey(pub), true
 }
+
+// IsWriter reports whether, under the roster content tm, member name is a
+// writer of env (listed in it, not read-only) whose signing key is key,
+// the key an environment signature records: whether a file they signed
+// stays readable once tm is signed.
+func IsWriter(tm Team, env, name, key string) bool {
+	k, err := parseKeyText(key)
+	if err != nil {
+		return false
+	}
+	for i := range tm.Members {
+		m := &tm.Members[i]
+		if m.Name != name || m.ReadOnly {
+			continue
+		}
+		pub, err := memberKey(m)
+		if err != nil || pub == nil || !pub.Equal(k) {
+			return false
+		}
+		for _, e := range tm.Environments {
+			if e.Name == env && slices.Contains(e.Members, name) {
+				return true
+			}
+		}
+	}
+	return false
+}
