@@ -62,6 +62,9 @@ type Source struct {
 	// (generated data, not source) are listed in Result.TooBig instead.
 	// 0 means no bound.
 	MaxFileSize int64
+	// Progress, if set, is called as History and Staged read each file
+	// of each commit, with the commits and files read so far.
+	Progress func(commits, files int)
 }
 
 // skip reports a path the scan leaves out.
@@ -314,8 +317,16 @@ func (s *Scanner) diff(src Source, history bool) (Result, error) {
 	r := Result{Findings: []Finding{}}
 	seen := map[string]bool{}
 	var binary [][2]string // staged files git shows as binary: from the top, as shown
+	commits, files, last := 0, 0, ""
 	err = src.Git.Stream(top, args, func(out io.Reader) error {
 		return ParseDiff(out, func(c Change) error {
+			if src.Progress != nil {
+				if c.Commit != last {
+					commits, last = commits+1, c.Commit
+				}
+				files++
+				src.Progress(commits, files)
+			}
 			if IsEnvsafeFile(c.Path) {
 				return nil
 			}
