@@ -2,8 +2,8 @@
 """genhistory.py COMMITS: a `git fast-import` stream on stdout for a
 synthetic history of COMMITS commits (bench/scan.sh).
 
-Each commit appends four lines of code to one of 200 source files, so the
-diff volume grows linearly with the commits. Every 100th commit also adds
+Each commit appends four lines of code to a source file (a new one every
+20 commits), so the diff volume grows linearly with the commits. Every 100th commit also adds
 a planted secret, cycling through kinds that secret scanners look for
 (an AWS access key ID with its secret key, a GitHub token, a Slack token,
 a GitLab token, a private key block, a .env file, a password in a URL, a
@@ -59,7 +59,11 @@ def blob(data):
 
 for i in range(n):
     changes = []
-    f = "src/module_%03d.py" % rng.randrange(200)
+    # A new file every 20 commits keeps each blob small: the stream (every
+    # version of every file) grows linearly with the commits too.
+    # Folders of 100 files: a flat folder of thousands would make git's
+    # tree diff of each commit, not the scanners, grow with the history.
+    f = "src/d%03d/module_%02d.py" % (i // 2000, (i // 20) % 100)
     lines = "".join("def f_%d_%d(x):\n    return x * %d + %d\n" % (i, j, rng.randrange(1000), j) for j in range(2))
     files[f] = files.get(f, b"") + lines.encode()
     changes.append((f, blob(files[f])))

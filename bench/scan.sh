@@ -53,6 +53,18 @@ EOF
 }
 median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
+# envsafe's own peak: the same scan with `git log -p` replayed from a file
+# by a stand-in git (cat), so the figure is not git's.
+real_git=$(command -v git)
+mkdir -p "$work/fakegit"
+cat > "$work/fakegit/git" <<EOF
+#!/bin/sh
+case " \$* " in *" log -p "*) exec cat "\$REPLAY" ;; esac
+exec $real_git "\$@"
+EOF
+chmod +x "$work/fakegit/git"
+: > "$work/own.tsv"
+
 echo "| commits | diff volume (\`git log -p -U0\`) | tool | median time | peak memory | time per MiB of diff |"
 echo "|---:|---:|---|---:|---:|---:|"
 : > "$work/found.tsv"
@@ -79,6 +91,9 @@ for n in $COMMITS; do
 		i=$((i + 1))
 	done
 	(cd "$h" && "$envsafe" scan --history --json > "$work/es.$n.json" 2>/dev/null) || true
+	(cd "$h" && git -c core.quotePath=false log -p --all --full-history --no-show-signature --format=%x01%H -U0 --no-color --no-ext-diff --no-textconv --no-renames --src-prefix=a/ --dst-prefix=b/ > "$work/replay")
+	own=$(cd "$h" && REPLAY=$work/replay PATH=$work/fakegit:$PATH /usr/bin/time -f %M "$envsafe" scan --history --json 2>&1 >/dev/null | tail -n 1)
+	printf '%s\t%s\t%s\n' "$n" "$volume" "$own" >> "$work/own.tsv"
 	mib=$(echo "$volume" | awk '{ printf "%.1f", $1 / 1048576 }')
 	for t in git es gl; do
 		[ -f "$work/$t.$n.t" ] || continue
@@ -97,6 +112,10 @@ for n in $COMMITS; do
 		python3 bench/scancompare.py "$work/plants.$n" "$work/es.$n.json" "$work/gl.$n.json" | sed "s/^/$n	/" >> "$work/found.tsv"
 	fi
 done
+echo
+echo "| commits | diff volume | envsafe scan --history's own peak memory (git log replayed from a file) |"
+echo "|---:|---:|---:|"
+awk -F '\t' '{ printf "| %s | %.1f MiB | %.1f MiB |\n", $1, $2 / 1048576, $3 / 1024 }' "$work/own.tsv"
 if [ -s "$work/found.tsv" ]; then
 	echo
 	echo "| commits | planted secret | planted | found by envsafe | found by gitleaks |"
