@@ -46,13 +46,15 @@ func run() int {
 		fmt.Fprintf(os.Stderr, "envsafe: error: %v\n", err)
 		return commands.ExitUsage
 	}
+	stderrIsTTY := terminal.IsTerminal(os.Stderr)
 	d := &commands.Deps{
 		Stdin:          os.Stdin,
 		Stdout:         os.Stdout,
 		Stderr:         os.Stderr,
 		StdinIsTTY:     terminal.IsTerminal(os.Stdin),
 		StdoutIsTTY:    terminal.IsTerminal(os.Stdout),
-		Prompter:       prompt.Terminal{In: os.Stdin, Out: os.Stderr, NoColor: os.Getenv("NO_COLOR") != "" || !terminal.IsTerminal(os.Stderr)},
+		StderrIsTTY:    stderrIsTTY,
+		Prompter:       prompt.Terminal{In: os.Stdin, Out: os.Stderr, NoColor: os.Getenv("NO_COLOR") != "" || !stderrIsTTY},
 		Keychain:       keychain.NewSystem(timeout),
 		LookupEnv:      os.LookupEnv,
 		Environ:        os.Environ,

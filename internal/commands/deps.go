@@ -30,6 +30,9 @@ type Deps struct {
 	// StdinIsTTY allows prompting; StdoutIsTTY guards secrets printed to a screen.
 	StdinIsTTY  bool
 	StdoutIsTTY bool
+	// StderrIsTTY lets long work (scan --history, member rm, sync) show
+	// its progress; off a terminal nothing is printed for it.
+	StderrIsTTY bool
 	Prompter    prompt.Prompter
 	Keychain    keychain.Keychain
 	LookupEnv   func(string) (string, bool)

@@ -50,20 +50,26 @@ func runMemberRm(ctx context.Context, d *Deps, name string, yes bool) error {
 	// What they could read is listed before the re-encryption: removing
 	// yourself leaves you unable to read it afterwards.
 	could := map[string][]string{}
-	for _, env := range envs {
+	pr := d.progress()
+	defer pr.done()
+	for i, env := range envs {
+		pr.show("member rm: reading %s (%d of %d)", env, i+1, len(envs))
 		if p, err := s.Read(env, id.Identity); err == nil {
 			could[env] = p.Names()
 		}
 	}
+	pr.done()
 	d.say("Removing %s from %s. Who can read what, once re-encrypted:", name, orNone(envs))
 	_, done, err := s.ChangeAccess(ctx, id.Identity, store.Access{
 		Change:    func(t *team.Team) error { t.RemoveMember(name); return nil },
 		Reencrypt: func(*team.Team) []string { return envs },
-		Review:    d.reviewAccess("member rm", "Remove "+name+" and re-encrypt "+orNone(envs), yes),
+		Review:    pr.cleared(d.reviewAccess("member rm", "Remove "+name+" and re-encrypt "+orNone(envs), yes)),
+		Progress:  pr.envSteps("member rm"),
 		Edit: func(env string, p *payload.Payload) {
 			p.MarkToRotate(p.Names(), name+" removed "+d.Now().UTC().Format("2006-01-02"))
 		},
 	})
+	pr.done()
 	if errors.Is(err, store.ErrProposal) {
 		return d.proposed()
 	}

@@ -154,7 +154,19 @@ func runScan(ctx context.Context, d *Deps, o scanOpts) error {
 	} else if o.history {
 		read = scanner.History
 	}
-	if r.Result, err = read(src); err != nil {
+	var pr *progress
+	if o.history {
+		// A large repository takes a while: on a terminal, show how far
+		// the scan has got.
+		if pr = d.progress(); pr != nil {
+			src.Progress = func(commits, files int) {
+				pr.show("scanning history: %d commits, %d changed files", commits, files)
+			}
+		}
+	}
+	r.Result, err = read(src)
+	pr.done()
+	if err != nil {
 		return err
 	}
 	if len(r.TooBig) > 0 {

@@ -38,7 +38,11 @@ func runSync(ctx context.Context, d *Deps, yes bool) error {
 		return err
 	}
 	var stale, unreadable []string
-	for _, env := range t.EnvNames() {
+	pr := d.progress()
+	defer pr.done()
+	names := t.EnvNames()
+	for i, env := range names {
+		pr.show("sync: checking %s (%d of %d)", env, i+1, len(names))
 		p, err := s.Read(env, id.Identity)
 		if errors.Is(err, store.ErrNotRecipient) {
 			unreadable = append(unreadable, env)
@@ -55,14 +59,17 @@ func runSync(ctx context.Context, d *Deps, yes bool) error {
 			stale = append(stale, env)
 		}
 	}
+	pr.done()
 	if len(stale) > 0 {
 		d.say("team.yaml differs from %s. Who can read what, once re-encrypted:", strings.Join(stale, ", "))
 		if _, _, err := s.ChangeAccess(ctx, id.Identity, store.Access{
 			Reencrypt: func(*team.Team) []string { return stale },
-			Review:    d.reviewAccess("sync", "Re-encrypt "+strings.Join(stale, ", ")+" to the recipients in team.yaml", yes),
+			Review:    pr.cleared(d.reviewAccess("sync", "Re-encrypt "+strings.Join(stale, ", ")+" to the recipients in team.yaml", yes)),
+			Progress:  pr.envSteps("sync"),
 		}); err != nil {
 			return err
 		}
+		pr.done()
 		d.say("Re-encrypted %s to the recipients in team.yaml. Commit .envsafe/ and push.", strings.Join(stale, ", "))
 	} else {
 		d.say("Every environment you can decrypt matches team.yaml.")

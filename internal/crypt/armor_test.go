@@ -75,3 +75,26 @@ func FuzzDearmor(f *testing.F) {
 		}
 	})
 }
+
+// TestEnarmorMatchesAge holds armorTo to age's armor writer, byte for
+// byte, at every length around the line and base64 boundaries.
+func TestEnarmorMatchesAge(t *testing.T) {
+	data := make([]byte, 48*4+7)
+	for i := range data {
+		data[i] = byte(i*131 + 7)
+	}
+	for n := 0; n <= len(data); n++ {
+		var want bytes.Buffer
+		w := armor.NewWriter(&want)
+		w.Write(data[:n])
+		w.Close()
+		got := armorTo([]byte("prefix"), data[:n])
+		if string(got) != "prefix"+want.String() {
+			t.Fatalf("%d bytes: got\n%q\nwant\n%q", n, got, want.String())
+		}
+		back, err := dearmor(got[len("prefix"):])
+		if err != nil || !bytes.Equal(back, data[:n]) {
+			t.Fatalf("%d bytes: dearmor(armorTo) = %v, %v", n, back, err)
+		}
+	}
+}

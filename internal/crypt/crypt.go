@@ -12,9 +12,9 @@ import (
 	"io"
 	"strings"
 
+	"encoding/base64"
 	"filippo.io/age"
 	"filippo.io/age/agessh"
-	"filippo.io/age/armor"
 	"filippo.io/age/plugin"
 	"filippo.io/age/tag"
 	"golang.org/x/crypto/ssh"
@@ -243,9 +243,11 @@ func Encrypt(plaintext []byte, recipients []Recipient) ([]byte, error) {
 		}
 		rs[i] = r.r
 	}
+	// The binary age file, then armor in one pass (armorTo): age's armor
+	// writer took a quarter of Encrypt at 10,000 secrets.
 	var buf bytes.Buffer
-	aw := armor.NewWriter(&buf)
-	w, err := age.Encrypt(aw, rs...)
+	buf.Grow(len(plaintext) + len(plaintext)/64*16 + 512)
+	w, err := age.Encrypt(&buf, rs...)
 	var pe *PluginError
 	switch {
 	case errors.As(err, &pe):
@@ -263,10 +265,8 @@ func Encrypt(plaintext []byte, recipients []Recipient) ([]byte, error) {
 	if err := w.Close(); err != nil {
 		return nil, fmt.Errorf("encrypting: %w", err)
 	}
-	if err := aw.Close(); err != nil {
-		return nil, fmt.Errorf("encrypting: %w", err)
-	}
-	return buf.Bytes(), nil
+	bin := buf.Bytes()
+	return armorTo(make([]byte, 0, len(armorHeader)+len(armorFooter)+2+base64.StdEncoding.EncodedLen(len(bin))*65/64+1), bin), nil
 }
 
 // Decrypt opens an armored age file. It returns all of the plaintext or none:

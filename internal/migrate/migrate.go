@@ -17,6 +17,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/envsafe/envsafe/internal/dotenv"
 )
@@ -61,25 +62,37 @@ type Result struct {
 	Unchecked bool
 }
 
-var (
-	sopsDotenvMeta = regexp.MustCompile(`(?m)^sops_(mac|version|lastmodified)=`)
-	sopsYAMLMeta   = regexp.MustCompile(`(?m)^sops:[ \t]*(#.*)?\r?$`)
-	sopsJSONMeta   = regexp.MustCompile(`"sops"\s*:\s*\{`)
-	sopsMAC        = regexp.MustCompile(`(?m)^\s*"?mac"?\s*:\s*"?ENC\[AES256_GCM,`)
-	dotenvxValue   = regexp.MustCompile(`(?m)^\s*(export\s+)?[A-Za-z0-9_.-]+\s*=\s*["'` + "`" + `]?encrypted:`)
-	dotenvxPublic  = regexp.MustCompile(`(?m)^\s*(export\s+)?DOTENV_PUBLIC_KEY[A-Za-z0-9_]*\s*=`)
-)
+// detectors are the patterns Detect and the sops reader use, compiled on
+// first use rather than at start-up: every envsafe process would otherwise
+// pay for them, and only import and the migrations need them.
+type detectors struct {
+	sopsDotenvMeta, sopsYAMLMeta, sopsJSONMeta, sopsMAC *regexp.Regexp
+	dotenvxValue, dotenvxPublic, sopsValue              *regexp.Regexp
+}
+
+var compiled = sync.OnceValue(func() *detectors {
+	return &detectors{
+		sopsDotenvMeta: regexp.MustCompile(`(?m)^sops_(mac|version|lastmodified)=`),
+		sopsYAMLMeta:   regexp.MustCompile(`(?m)^sops:[ \t]*(#.*)?\r?$`),
+		sopsJSONMeta:   regexp.MustCompile(`"sops"\s*:\s*\{`),
+		sopsMAC:        regexp.MustCompile(`(?m)^\s*"?mac"?\s*:\s*"?ENC\[AES256_GCM,`),
+		dotenvxValue:   regexp.MustCompile(`(?m)^\s*(export\s+)?[A-Za-z0-9_.-]+\s*=\s*["'` + "`" + `]?encrypted:`),
+		dotenvxPublic:  regexp.MustCompile(`(?m)^\s*(export\s+)?DOTENV_PUBLIC_KEY[A-Za-z0-9_]*\s*=`),
+		sopsValue:      regexp.MustCompile(`^ENC\[AES256_GCM,data:([^,]*),iv:([^,]+),tag:([^,]+),type:([a-z]+)\]$`),
+	}
+})
 
 // Detect tells which tool encrypted data, from its content: sops metadata
 // (a `sops` map holding a MAC, or `sops_mac=` lines), or dotenvx values and
 // public keys. Anything else is Plain.
 func Detect(data []byte) Kind {
+	re := compiled()
 	switch {
-	case sopsDotenvMeta.Match(data) && bytes.Contains(data, []byte("sops_mac=ENC[")):
+	case re.sopsDotenvMeta.Match(data) && bytes.Contains(data, []byte("sops_mac=ENC[")):
 		return Sops
-	case (sopsYAMLMeta.Match(data) || sopsJSONMeta.Match(data)) && sopsMAC.Match(data):
+	case (re.sopsYAMLMeta.Match(data) || re.sopsJSONMeta.Match(data)) && re.sopsMAC.Match(data):
 		return Sops
-	case dotenvxValue.Match(data) || dotenvxPublic.Match(data):
+	case re.dotenvxValue.Match(data) || re.dotenvxPublic.Match(data):
 		return Dotenvx
 	}
 	return Plain

@@ -246,15 +246,13 @@ func (r *sopsRules) encrypted(path []string) bool {
 	return enc
 }
 
-var sopsValue = regexp.MustCompile(`^ENC\[AES256_GCM,data:([^,]*),iv:([^,]+),tag:([^,]+),type:([a-z]+)\]$`)
-
 // decryptValue opens one ENC[AES256_GCM,...] value and returns it typed as
 // sops types it. An empty string is sops's unencrypted empty value.
 func decryptValue(s string, key []byte, additionalData string) (any, error) {
 	if s == "" {
 		return "", nil
 	}
-	m := sopsValue.FindStringSubmatch(s)
+	m := compiled().sopsValue.FindStringSubmatch(s)
 	if m == nil {
 		return nil, errors.New("not a sops-encrypted value")
 	}
@@ -432,7 +430,7 @@ func dotenvReadsDifferently(name, value string) string {
 func parseSops(name string, data []byte) (string, []leaf, *sopsMeta, error) {
 	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
 	switch {
-	case sopsDotenvMeta.Match(data):
+	case compiled().sopsDotenvMeta.Match(data):
 		leaves, meta, err := parseSopsDotenv(name, data)
 		return "dotenv", leaves, meta, err
 	case len(trimmed) > 0 && trimmed[0] == '{':

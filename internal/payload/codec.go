@@ -267,6 +267,16 @@ func (s *scanner) object(field func(key string) error) error {
 	}
 }
 
+// strOrNull reads a string or null (ok false), without the allocation of
+// optString's pointer: it reads every secret's value.
+func (s *scanner) strOrNull() (v string, ok bool, err error) {
+	if s.null() {
+		return "", false, nil
+	}
+	v, err = s.str()
+	return v, err == nil, err
+}
+
 // optString reads a string or null (nil).
 func (s *scanner) optString() (*string, error) {
 	if s.null() {
@@ -371,9 +381,9 @@ func (s *scanner) secrets(p *Payload) error {
 		err := s.object(func(key string) error {
 			switch key {
 			case "value":
-				v, err := s.optString()
-				if v != nil {
-					sec.Value = *v
+				v, ok, err := s.strOrNull()
+				if ok {
+					sec.Value = v
 				}
 				return err
 			case "updated":
@@ -389,8 +399,11 @@ func (s *scanner) secrets(p *Payload) error {
 	})
 }
 
+// estimateEntries counts the opening braces ahead: one per secret, plus a
+// few (the signature block, a value holding braces). Counting one byte is
+// vectorised; counting `"value":` cost 3% of `run` at 10,000 secrets.
 func estimateEntries(rest string) int {
-	return min(strings.Count(rest, `"value":`), 1<<20)
+	return min(strings.Count(rest, "{"), 1<<20)
 }
 
 func (s *scanner) conflicts(p *Payload) error {
@@ -534,10 +547,25 @@ func fastTime(v string) (time.Time, bool) {
 	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 59 {
 		return time.Time{}, false
 	}
-	if d > time.Date(y, time.Month(mo)+1, 0, 0, 0, 0, 0, time.UTC).Day() {
+	if d > daysIn(mo, y) {
 		return time.Time{}, false
 	}
 	return time.Date(y, time.Month(mo), d, h, mi, sec, 0, time.UTC), true
+}
+
+// daysIn is the number of days of month mo (1-12) of year y, in the
+// proleptic Gregorian calendar time.Date uses.
+func daysIn(mo, y int) int {
+	switch mo {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 // appendString appends s as a JSON string the way encoding/json does with

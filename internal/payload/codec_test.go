@@ -199,3 +199,15 @@ func FuzzDecodeMatchesEncodingJSON(f *testing.F) {
 		}
 	})
 }
+
+// TestDaysInMatchesTime holds fastTime's month lengths to time.Date's
+// calendar, leap years included, over every year a timestamp can name.
+func TestDaysInMatchesTime(t *testing.T) {
+	for y := 0; y <= 9999; y++ {
+		for mo := 1; mo <= 12; mo++ {
+			if got, want := daysIn(mo, y), time.Date(y, time.Month(mo)+1, 0, 0, 0, 0, 0, time.UTC).Day(); got != want {
+				t.Fatalf("daysIn(%d, %d) = %d, want %d", mo, y, got, want)
+			}
+		}
+	}
+}

@@ -62,6 +62,9 @@ type Source struct {
 	// (generated data, not source) are listed in Result.TooBig instead.
 	// 0 means no bound.
 	MaxFileSize int64
+	// Progress, if set, is called as History and Staged read each file
+	// of each commit, with the commits and files read so far.
+	Progress func(commits, files int)
 }
 
 // skip reports a path the scan leaves out.
@@ -306,16 +309,27 @@ func (s *Scanner) diff(src Source, history bool) (Result, error) {
 	args := []string{"-c", "core.quotePath=false", "diff", "--cached"}
 	desc, what := "plaintext .env file staged for commit", "staged changes"
 	if history {
-		args = []string{"-c", "core.quotePath=false", "log", "-p", "--all", "--no-show-signature", "--format=" + CommitFormat}
+		// --full-history: with paths named, git would otherwise skip a
+		// side branch whose merge left those paths as the other parent had
+		// them, and a secret added and removed on that branch with it.
+		args = []string{"-c", "core.quotePath=false", "log", "-p", "--all", "--full-history", "--no-show-signature", "--format=" + CommitFormat}
 		desc, what = "plaintext .env file committed", "history"
 	}
 	args = append(args, "-U0", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", "--src-prefix=a/", "--dst-prefix=b/")
-	args = append(args, gitPathspecs(fromTop)...)
+	args = append(args, diffPathspecs(fromTop)...)
 	r := Result{Findings: []Finding{}}
 	seen := map[string]bool{}
 	var binary [][2]string // staged files git shows as binary: from the top, as shown
+	commits, files, last := 0, 0, ""
 	err = src.Git.Stream(top, args, func(out io.Reader) error {
 		return ParseDiff(out, func(c Change) error {
+			if src.Progress != nil {
+				if c.Commit != last {
+					commits, last = commits+1, c.Commit
+				}
+				files++
+				src.Progress(commits, files)
+			}
 			if IsEnvsafeFile(c.Path) {
 				return nil
 			}
@@ -375,6 +389,23 @@ func relativeTo(prefix, p string) string {
 		return filepath.ToSlash(rel)
 	}
 	return p
+}
+
+// diffPathspecs limits git diff and git log to the paths asked for. With
+// none it gives no pathspec at all, not gitPathspecs' "." and excludes:
+// the envsafe files a scan leaves out are dropped as the diff is read
+// (IsEnvsafeFile), and any pathspec makes git match every path of every
+// commit against it (the exclude globs took git log from 0.50 to 1.13 s on
+// a 10,000-commit history, bench/scan.sh).
+func diffPathspecs(paths []string) []string {
+	if len(paths) == 0 {
+		return nil
+	}
+	args := []string{"--"}
+	for _, p := range paths {
+		args = append(args, ":(literal)"+p)
+	}
+	return args
 }
 
 // gitPathspecs limits a git command to the paths asked for, taken

@@ -37,6 +37,10 @@ type Access struct {
 	// Edit, if set, changes each re-encrypted environment before it is
 	// sealed (member rm marks what the removed member could read).
 	Edit func(env string, p *payload.Payload)
+	// Progress, if set, hears each environment as it is decrypted
+	// ("reading") and as it is written again ("writing"), with how many
+	// of total are done. The signed path (changeSigned) does not call it.
+	Progress func(step, env string, done, total int)
 }
 
 // ChangeAccess applies a team change and re-encrypts environments under the
@@ -84,6 +88,9 @@ func (s *Store) ChangeAccess(ctx context.Context, id *crypt.Identity, a Access) 
 		if err := checkRecipients(t, env); err != nil {
 			return nil, nil, err
 		}
+		if a.Progress != nil {
+			a.Progress("reading", env, i, len(envs))
+		}
 		var plain []byte
 		if payloads[i], plain, err = s.read(env, id, t); err != nil {
 			return nil, nil, err
@@ -114,6 +121,9 @@ func (s *Store) ChangeAccess(ctx context.Context, id *crypt.Identity, a Access) 
 		}
 	}
 	for i, env := range envs {
+		if a.Progress != nil {
+			a.Progress("writing", env, i, len(envs))
+		}
 		if _, err := s.write(t, env, payloads[i], nil); err != nil {
 			return t, envs[:i], err
 		}

@@ -468,8 +468,11 @@ func readLimited(path string, limit int64) ([]byte, error) {
 	}
 	// Size the buffer from the file, so a 1 MiB environment is read with one
 	// allocation rather than a dozen doublings.
+	// ReadFrom wants bytes.MinRead free before each read: without that
+	// margin the last read (of EOF) would double the buffer, copying the
+	// whole file.
 	var buf bytes.Buffer
-	buf.Grow(int(fi.Size()) + 1)
+	buf.Grow(int(fi.Size()) + bytes.MinRead)
 	if _, err := buf.ReadFrom(io.LimitReader(f, limit+1)); err != nil {
 		return nil, err
 	}
