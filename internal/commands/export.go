@@ -29,8 +29,9 @@ func newExportCmd(d *Deps) *cli.Command {
 		Description: `Formats: dotenv (reads back to the same values with envsafe import and npm
 dotenv), json (one object), shell (export NAME='...' lines, safe to eval in
 bash, zsh and dash), docker (docker run --env-file; refuses values with line
-breaks). -o writes a file with mode 0600, atomically, and never replaces an
-existing file without --force. Your personal overrides (set --personal)
+breaks). -o writes a file only you can read (mode 0600; on Windows, your
+user alone), atomically, and never replaces an existing file without
+--force. Your personal overrides (set --personal)
 apply over the environment, named on stderr; --no-personal leaves them out.
 
 Examples:
@@ -40,7 +41,7 @@ Examples:
 		Flags: []cli.Flag{
 			envFlag(),
 			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "dotenv", Usage: "`FORMAT`: " + exportfmt.FormatNames},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` (mode 0600) instead of stdout"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE`, readable by you only, instead of stdout"},
 			&cli.BoolFlag{Name: "force", Usage: "replace FILE if it exists"},
 			noPersonalFlag(),
 		},

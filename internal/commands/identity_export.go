@@ -27,10 +27,10 @@ It refuses to print to a terminal unless --force, so the key does not end up
 in scrollback by accident.
 
 Examples:
-   envsafe identity export -o envsafe-key.txt       (mode 0600)
+   envsafe identity export -o envsafe-key.txt       (readable by you only)
    envsafe identity export | pass insert -m envsafe/key`,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` with mode 0600 instead of stdout"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE`, readable by you only, instead of stdout"},
 			&cli.BoolFlag{Name: "force", Usage: "print to a terminal anyway; with -o, replace an existing FILE"},
 		},
 		Action: func(c *cli.Context) error {

@@ -31,7 +31,7 @@ Examples:
    envsafe identity new --file ci-key.txt     for CI: ENVSAFE_IDENTITY_FILE=ci-key.txt`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "pq", Usage: "post-quantum hybrid key (age1pq1...); cannot share an environment with classic keys"},
-			&cli.StringFlag{Name: "file", Usage: "write the key to `PATH` (mode 0600) instead of the keychain"},
+			&cli.StringFlag{Name: "file", Usage: "write the key to `PATH`, readable by you only, instead of the keychain"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
