@@ -3,13 +3,14 @@ package commands
 import (
 	"context"
 	"fmt"
-	"github.com/envsafe/envsafe/internal/keychain"
-	"github.com/envsafe/envsafe/internal/store"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/envsafe/envsafe/internal/keychain"
+	"github.com/envsafe/envsafe/internal/store"
 
 	"github.com/envsafe/envsafe/internal/crypt"
 	"github.com/envsafe/envsafe/internal/terminal"

@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -88,9 +87,7 @@ func runAudit(_ context.Context, d *Deps, o auditOpts) error {
 				entries[i].Names = []string{}
 			}
 		}
-		enc := json.NewEncoder(d.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(entries)
+		return writeJSON(d, entries)
 	}
 	if len(entries) == 0 {
 		d.say("No decryptions logged%s (log: %s).", map[bool]string{true: " in the last " + o.since, false: ""}[o.since != ""], d.Audit.Path())

@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -187,9 +186,7 @@ func runCheck(ctx context.Context, d *Deps, o checkOpts) error {
 			"check runs as a member: give this identity access, or name environments it can read with -e")
 	}
 	if o.json {
-		enc := json.NewEncoder(d.Stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(r); err != nil {
+		if err := writeJSON(d, r); err != nil {
 			return err
 		}
 	} else {

@@ -6,11 +6,13 @@ package commands
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/envsafe/envsafe/internal/hint"
 	"io"
 	"time"
+
+	"github.com/envsafe/envsafe/internal/hint"
 
 	"github.com/envsafe/envsafe/internal/audit"
 	"github.com/envsafe/envsafe/internal/identity"
@@ -219,4 +221,11 @@ func joinHint(s *store.Store, err error) error {
 		return err
 	}
 	return hint.With(err, "new to this project? `envsafe init` here creates your key and says how to join; "+s.MembersHint())
+}
+
+// writeJSON prints v as indented JSON on stdout: what every --json prints.
+func writeJSON(d *Deps, v any) error {
+	enc := json.NewEncoder(d.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 
@@ -80,9 +79,7 @@ func runDiff(ctx context.Context, d *Deps, o diffOpts) error {
 		d.warn("secret values are on screen")
 	}
 	if o.json {
-		enc := json.NewEncoder(d.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r)
+		return writeJSON(d, r)
 	}
 	w := d.Stdout
 	for _, name := range r.OnlyInA {

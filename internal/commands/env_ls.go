@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 
@@ -39,9 +38,7 @@ func runEnvLs(_ context.Context, d *Deps, asJSON bool) error {
 		entries = append(entries, envEntry{Name: e.Name, Default: e.Name == t.Default, Members: e.Members})
 	}
 	if asJSON {
-		enc := json.NewEncoder(d.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(entries)
+		return writeJSON(d, entries)
 	}
 	w := tabwriter.NewWriter(d.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "ENVIRONMENT\tMEMBERS")

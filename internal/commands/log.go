@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -98,9 +97,7 @@ func runLog(ctx context.Context, d *Deps, o logOpts) error {
 		d.warn("secret values are on screen")
 	}
 	if o.json {
-		enc := json.NewEncoder(d.Stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(h.Entries); err != nil {
+		if err := writeJSON(d, h.Entries); err != nil {
 			return err
 		}
 	} else {

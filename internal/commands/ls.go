@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -97,9 +96,7 @@ func runLs(ctx context.Context, d *Deps, o lsOpts) error {
 	warnConflicts(d, p, env)
 	switch {
 	case o.json:
-		enc := json.NewEncoder(d.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(entries)
+		return writeJSON(d, entries)
 	case o.long:
 		if p.Sig != nil {
 			// Who vouches for this version: verified by the read above.

@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -83,9 +82,7 @@ func runMemberLs(ctx context.Context, d *Deps, asJSON bool) error {
 	}
 	slices.SortFunc(former, func(a, b formerEntry) int { return strings.Compare(a.Recipient, b.Recipient) })
 	if asJSON {
-		enc := json.NewEncoder(d.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
+		return writeJSON(d, struct {
 			Members []memberEntry `json:"members"`
 			Former  []formerEntry `json:"removed_but_still_encrypted_to,omitempty"`
 		}{entries, former})

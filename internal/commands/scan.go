@@ -2,14 +2,14 @@ package commands
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/envsafe/envsafe/internal/identity"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/envsafe/envsafe/internal/identity"
 
 	"github.com/urfave/cli/v2"
 
@@ -179,9 +179,7 @@ func runScan(ctx context.Context, d *Deps, o scanOpts) error {
 		d.say("Skipped by %s/%s: %s.", store.DirName, ScanIgnoreFile, summarize(r.Ignored, 10))
 	}
 	if o.json {
-		enc := json.NewEncoder(d.Stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(r); err != nil {
+		if err := writeJSON(d, r); err != nil {
 			return err
 		}
 	} else {

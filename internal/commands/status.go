@@ -3,7 +3,6 @@ package commands
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -140,12 +139,6 @@ func runStatus(ctx context.Context, d *Deps, asJSON bool) error {
 		d.warn("not every project of this repository was found: %v", allErr)
 	}
 	return misconfiguredIdentity(d, idErr)
-}
-
-func writeJSON(d *Deps, v any) error {
-	enc := json.NewEncoder(d.Stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 // projectStatus is one project's report.
