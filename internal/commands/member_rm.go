@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/envsafe/envsafe/internal/hint"
-	"github.com/envsafe/envsafe/internal/payload"
 	"github.com/envsafe/envsafe/internal/store"
 	"github.com/envsafe/envsafe/internal/team"
 	"github.com/urfave/cli/v2"
@@ -65,9 +64,6 @@ func runMemberRm(ctx context.Context, d *Deps, name string, yes bool) error {
 		Reencrypt: func(*team.Team) []string { return envs },
 		Review:    pr.cleared(d.reviewAccess("member rm", "Remove "+name+" and re-encrypt "+orNone(envs), yes)),
 		Progress:  pr.envSteps("member rm"),
-		Edit: func(env string, p *payload.Payload) {
-			p.MarkToRotate(p.Names(), name+" removed "+d.Now().UTC().Format("2006-01-02"))
-		},
 	})
 	pr.done()
 	if errors.Is(err, store.ErrProposal) {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/envsafe/envsafe/internal/atomicfile"
 	"github.com/envsafe/envsafe/internal/crypt"
@@ -34,9 +35,6 @@ type Access struct {
 	// other change starts from the signed roster, so that sync or rotate
 	// never sign a proposal nobody was shown.
 	SignProposal bool
-	// Edit, if set, changes each re-encrypted environment before it is
-	// sealed (member rm marks what the removed member could read).
-	Edit func(env string, p *payload.Payload)
 	// Progress, if set, hears each environment as it is decrypted
 	// ("reading") and as it is written again ("writing"), with how many
 	// of total are done. The signed path (changeSigned) does not call it.
@@ -94,9 +92,6 @@ func (s *Store) ChangeAccess(ctx context.Context, id *crypt.Identity, a Access) 
 		var plain []byte
 		if payloads[i], plain, err = s.read(env, id, t); err != nil {
 			return nil, nil, err
-		}
-		if a.Edit != nil && plain != nil {
-			a.Edit(env, payloads[i])
 		}
 		_, existed := before.Env(env)
 		changes[i] = recipientChange(t, before, nil, env, payloads[i].Recipients, plain == nil)
@@ -204,17 +199,18 @@ func markLostReaders(payloads []*payload.Payload, changes []RecipientChange) {
 			if team.ValidateMemberName(n) != nil {
 				n = crypt.Short(n) // a key no name in team.yaml holds any more
 			}
-			who = append(who, n)
+			who = append(who, n+" removed")
 		}
 		for _, n := range c.KeyChanged {
-			who = append(who, n+"'s old key")
+			who = append(who, n+"'s old key replaced")
 		}
+		suffix := " " + time.Now().UTC().Format("2006-01-02")
 		why := strings.Join(who, ", ")
-		if suffix := " lost access " + time.Now().UTC().Format("2006-01-02"); len(why)+len(suffix) > payload.MaxMarkLen {
-			why = why[:payload.MaxMarkLen-len(suffix)-3] + "..." + suffix
-		} else {
-			why += suffix
+		for len(why)+len(suffix) > payload.MaxMarkLen {
+			_, size := utf8.DecodeLastRuneInString(why) // cut whole characters only
+			why = why[:len(why)-size]
 		}
+		why += suffix
 		payloads[i].MarkToRotate(payloads[i].Names(), why)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+	"unicode/utf8"
 
 	"github.com/envsafe/envsafe/internal/payload"
 	"github.com/envsafe/envsafe/internal/team"
@@ -122,5 +124,25 @@ func TestSetOnADeletedFileIsRefused(t *testing.T) {
 	}
 	if _, err := os.Stat(s.EnvPath("production")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatal("Update recreated a deleted environment file")
+	}
+}
+
+// A mark names who lost access within the length a mark may have, cut on
+// a character boundary (shortened keys end in "…"), so the file it goes
+// into can always be written.
+func TestMarkLostReadersStaysAValidMark(t *testing.T) {
+	p := payload.New("production")
+	p.Set("API_KEY", "v", time.Now())
+	var lost []string
+	for range 20 {
+		lost = append(lost, "age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq")
+	}
+	markLostReaders([]*payload.Payload{p}, []RecipientChange{{Env: "production", Lost: lost, KeyChanged: []string{"bob"}}})
+	why := p.Rotate["API_KEY"]
+	if why == "" || len(why) > payload.MaxMarkLen || !utf8.ValidString(why) {
+		t.Fatalf("mark %q (%d bytes)", why, len(why))
+	}
+	if _, err := p.Encode(); err != nil {
+		t.Fatalf("the marked payload cannot be written: %v", err)
 	}
 }

@@ -185,8 +185,6 @@ func (s *Store) changeSigned(sg *Signed, t *team.Team, id *crypt.Identity, a Acc
 		}
 		if plain == nil {
 			p, fresh[i] = payload.New(env), true
-		} else if a.Edit != nil {
-			a.Edit(env, p)
 		}
 		payloads[i] = p
 		if p.Sig != nil {
