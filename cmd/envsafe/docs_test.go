@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -257,7 +258,7 @@ func docBody(b docBlock) (string, error) {
 			line = strings.Replace(line, "age1...", id.Recipient().String(), 1)
 		}
 		fields := strings.Fields(line)
-		if len(fields) > 0 && contains(b.without, fields[0]) {
+		if len(fields) > 0 && slices.Contains(b.without, fields[0]) {
 			line = ": not run here: " + strings.TrimSpace(line) + "\n"
 		}
 		out.WriteString(line)
@@ -266,15 +267,6 @@ func docBody(b docBlock) (string, error) {
 		}
 	}
 	return out.String(), nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // docPreamble is the reader's machine: git with a name, an editor that
